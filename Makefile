@@ -1,0 +1,55 @@
+# The two commands: `make run` (set up and run everything) and `make test` (the full suite).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
+            -e services/sla-monitor -e services/notifier
+
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench lint token
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python constraints.txt libs/common/pyproject.toml services/*/pyproject.toml
+	$(BIN)/pip install -q -c constraints.txt $(PACKAGES) pytest pytest-asyncio hypothesis ruff mypy
+	touch $@
+
+setup: $(VENV)/.installed  ## install Python deps and fetch/build the local engines
+	$(BIN)/python deploy/local/engines.py fetch
+
+run: setup  ## start Kafka, FerretDB and the five services; Ctrl-C stops all
+	$(BIN)/python deploy/local/run.py
+
+up: setup  ## start only the engines (kept running)
+	$(BIN)/python deploy/local/engines.py up
+
+down:  ## stop the engines this project started
+	$(BIN)/python deploy/local/engines.py down
+
+status:
+	$(BIN)/python deploy/local/engines.py status
+
+clean:  ## stop the engines and wipe their data
+	$(BIN)/python deploy/local/engines.py clean
+
+test: setup  ## the full suite: unit, integration and e2e on the real engines
+	$(BIN)/python -m pytest
+
+test-unit: setup
+	$(BIN)/python -m pytest -m unit
+
+test-integration: setup
+	$(BIN)/python -m pytest -m integration
+
+test-e2e: setup
+	$(BIN)/python -m pytest -m e2e
+
+bench: setup
+	$(BIN)/python bench/ferretdb_workload.py
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+token: setup  ## print a demo staff token: make token ROLE=supervisor ESTATES=SUNNY
+	@$(BIN)/python -m pm_common.auth --role $(or $(ROLE),front_desk) --estates $(or $(ESTATES),*)

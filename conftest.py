@@ -1,0 +1,1 @@
+pytest_plugins = ["pm_common.testing.fixtures"]

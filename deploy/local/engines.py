@@ -1,0 +1,426 @@
+"""Fetch, start and stop the local engines: Apache Kafka 3.9.1 (KRaft, one node) and FerretDB 1.24.2.
+
+No Docker here: Kafka's jars come from Maven Central (``deploy/local/pom.xml``), FerretDB is built
+from the Go module proxy. Everything lives under one ignored folder (``.local/`` or ``PM_LOCAL_DIR``);
+a second ``up`` reuses binaries and data and starts in seconds.
+
+    python deploy/local/engines.py fetch            # download/build only
+    python deploy/local/engines.py up [kafka|mongo] # start (idempotent) and wait until ready
+    python deploy/local/engines.py down [kafka|mongo]
+    python deploy/local/engines.py status
+    python deploy/local/engines.py clean            # stop and wipe data (keeps downloads)
+
+State (processes, logs, config, data): PM_LOCAL_STATE_DIR (default: the same folder).
+Ports: PM_LOCAL_KAFKA_PORT (9092), PM_LOCAL_KAFKA_CONTROLLER_PORT (9093), PM_LOCAL_MONGO_PORT (27017).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = Path(os.environ.get("PM_LOCAL_DIR", REPO / ".local")).resolve()
+KAFKA_VERSION = "3.9.1"
+FERRETDB_VERSION = "v1.24.2"
+KAFKA_PORT = int(os.environ.get("PM_LOCAL_KAFKA_PORT", "9092"))
+CONTROLLER_PORT = int(os.environ.get("PM_LOCAL_KAFKA_CONTROLLER_PORT", "9093"))
+MONGO_PORT = int(os.environ.get("PM_LOCAL_MONGO_PORT", "27017"))
+
+KAFKA_LIBS = LOCAL / "kafka" / "libs"
+FERRETDB_BIN = LOCAL / "bin" / "ferretdb"
+# Processes, logs, config and data may live elsewhere (tests start throw-away engines on other ports).
+STATE = Path(os.environ.get("PM_LOCAL_STATE_DIR", LOCAL)).resolve()
+RUN = STATE / "run"
+LOGS = STATE / "logs"
+DATA = STATE / "data"
+CONF = STATE / "conf"
+
+
+def say(message: str) -> None:
+    print(f"[engines] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- fetch
+
+
+def fetch_kafka() -> None:
+    if (KAFKA_LIBS / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
+        return
+    say(f"fetching Apache Kafka {KAFKA_VERSION} jars from Maven Central (first run only)...")
+    KAFKA_LIBS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(REPO / "deploy/local/pom.xml"),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={KAFKA_LIBS}",
+        ],
+        check=True,
+    )
+    say(f"kafka jars in {KAFKA_LIBS}")
+
+
+def _ferretdb_version() -> str | None:
+    if not FERRETDB_BIN.exists():
+        return None
+    out = subprocess.run([str(FERRETDB_BIN), "--version"], capture_output=True, text=True, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("version:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def fetch_ferretdb() -> None:
+    """Build FerretDB from the Go module proxy.
+
+    ``go install ...@v1.24.2`` fails here (the proxy refuses the module's version list, which
+    ``go install`` reads for its deprecation check), and the module needs a generated
+    ``build/version/version.txt``. So: a throw-away module requires FerretDB, the module source is
+    copied from the module cache with the version file added, and a ``replace`` points at it.
+    """
+    if _ferretdb_version() == FERRETDB_VERSION:
+        return
+    say(f"building FerretDB {FERRETDB_VERSION} with go (first run only, about a minute)...")
+    build = LOCAL / "build" / "ferretdb"
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
+    (build / "go.mod").write_text("module pmlocal/ferretdb\n\ngo 1.22\n")
+    (build / "tools.go").write_text(
+        '//go:build tools\n\npackage tools\n\nimport _ "github.com/FerretDB/FerretDB/cmd/ferretdb"\n'
+    )
+    module = f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION}"
+    subprocess.run(["go", "mod", "download", module], cwd=build, env=env, check=True)
+    src = subprocess.run(
+        ["go", "mod", "download", "-json", module], cwd=build, env=env, check=True, capture_output=True, text=True
+    )
+    import json
+
+    src_dir = Path(json.loads(src.stdout)["Dir"])
+    local_src = build / "src"
+    shutil.copytree(src_dir, local_src)
+    for path in local_src.rglob("*"):
+        path.chmod(path.stat().st_mode | 0o200)
+    local_src.chmod(local_src.stat().st_mode | 0o200)
+    (local_src / "build/version/version.txt").write_text(FERRETDB_VERSION + "\n")
+    (local_src / "build/version/package.txt").write_text("local\n")
+    subprocess.run(
+        ["go", "mod", "edit", f"-require={module}", "-replace=github.com/FerretDB/FerretDB=./src"],
+        cwd=build,
+        env=env,
+        check=True,
+    )
+    subprocess.run(["go", "mod", "tidy"], cwd=build, env=env, check=True)
+    FERRETDB_BIN.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["go", "build", "-o", str(FERRETDB_BIN), "github.com/FerretDB/FerretDB/cmd/ferretdb"],
+        cwd=build,
+        env=env,
+        check=True,
+    )
+    say(f"ferretdb {_ferretdb_version()} at {FERRETDB_BIN}")
+
+
+# ---------------------------------------------------------------- processes
+
+
+@dataclass
+class Engine:
+    name: str
+    marker: str  # a string in the command line that identifies our process
+
+    @property
+    def pidfile(self) -> Path:
+        return RUN / f"{self.name}.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return LOGS / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            return None
+        return pid if self.marker in cmdline else None
+
+    def spawn(self, argv: list[str]) -> None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        RUN.mkdir(parents=True, exist_ok=True)
+        with open(self.logfile, "ab") as log:
+            proc = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=STATE
+            )
+        self.pidfile.write_text(str(proc.pid))
+        end = time.monotonic() + 5
+        while self.pid() is None and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.02)  # until the child has exec'ed and its command line is ours
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        pid = self.pid()
+        if pid is None:
+            self.pidfile.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self.pid() is not None and _alive(pid):
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        self.pidfile.unlink(missing_ok=True)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+KAFKA = Engine("kafka", str(CONF / "server.properties"))
+MONGO = Engine("ferretdb", f"--state-dir={DATA / 'ferretdb'}")
+
+
+def _write_kafka_config() -> Path:
+    conf_dir = CONF
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    props = conf_dir / "server.properties"
+    props.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{CONTROLLER_PORT}",
+                f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{CONTROLLER_PORT}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"log.dirs={DATA / 'kafka'}",
+                "num.partitions=3",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=5",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=5",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "delete.topic.enable=true",
+                "log.retention.hours=168",
+                "",
+            ]
+        )
+    )
+    (conf_dir / "log4j.properties").write_text(
+        "log4j.rootLogger=WARN, stdout\n"
+        "log4j.logger.kafka.server.KafkaServer=INFO\n"
+        "log4j.logger.kafka.server.KafkaRaftServer=INFO\n"
+        "log4j.appender.stdout=org.apache.log4j.ConsoleAppender\n"
+        "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n"
+        "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n\n"
+    )
+    return props
+
+
+def _java(*args: str) -> list[str]:
+    return [
+        "java",
+        "-Xmx512m",
+        "-Xms128m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        f"-Dlog4j.configuration=file:{CONF / 'log4j.properties'}",
+        "-cp",
+        f"{KAFKA_LIBS}/*",
+        *args,
+    ]
+
+
+def start_kafka() -> None:
+    if KAFKA.pid():
+        say(f"kafka already running (pid {KAFKA.pid()})")
+        return
+    _ensure_port_free(KAFKA_PORT, "kafka")
+    props = _write_kafka_config()
+    cluster_id_file = CONF / "cluster.id"
+    if not cluster_id_file.exists():
+        cluster_id_file.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+    (DATA / "kafka").mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        _java(
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id_file.read_text().strip(),
+            "-c",
+            str(props),
+            "--ignore-formatted",
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    KAFKA.spawn(_java("kafka.Kafka", str(props)))
+    say(f"kafka starting (pid {KAFKA.pid()}), log {KAFKA.logfile}")
+
+
+def start_mongo() -> None:
+    if MONGO.pid():
+        say(f"ferretdb already running (pid {MONGO.pid()})")
+        return
+    _ensure_port_free(MONGO_PORT, "ferretdb")
+    data = DATA / "ferretdb"
+    data.mkdir(parents=True, exist_ok=True)
+    MONGO.spawn(
+        [
+            str(FERRETDB_BIN),
+            "--handler=sqlite",
+            f"--sqlite-url=file:{data}/",
+            f"--listen-addr=127.0.0.1:{MONGO_PORT}",
+            f"--state-dir={data}",
+            "--telemetry=disable",
+            "--debug-addr=-",
+            "--log-level=warn",
+        ]
+    )
+    say(f"ferretdb starting (pid {MONGO.pid()}), log {MONGO.logfile}")
+
+
+def _ensure_port_free(port: int, what: str) -> None:
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(
+                f"[engines] port {port} is in use by another process; stop it or set the port variable "
+                f"for {what} (see deploy/local/engines.py)"
+            )
+
+
+# ---------------------------------------------------------------- readiness (real requests)
+
+
+def kafka_ready(timeout: float = 90.0) -> None:
+    import asyncio
+
+    from aiokafka.client import AIOKafkaClient
+    from aiokafka.errors import KafkaError
+
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+    async def probe() -> bool:
+        client = AIOKafkaClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}", request_timeout_ms=3000)
+        try:
+            await client.bootstrap()
+            metadata = await client.fetch_all_metadata()
+            return bool(metadata.brokers())
+        except (KafkaError, OSError, TimeoutError):
+            return False
+        finally:
+            await client.close()
+
+    _wait("kafka", lambda: asyncio.run(probe()), timeout, KAFKA)
+
+
+def mongo_ready(timeout: float = 60.0) -> None:
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    def probe() -> bool:
+        client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{MONGO_PORT}", serverSelectionTimeoutMS=1000)
+        try:
+            return bool(client.admin.command("ping").get("ok"))
+        except PyMongoError:
+            return False
+        finally:
+            client.close()
+
+    _wait("ferretdb", probe, timeout, MONGO)
+
+
+def _wait(name: str, probe, timeout: float, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if probe():
+            say(f"{name} ready in {time.monotonic() - start:.1f}s")
+            return
+        if engine.pid() is None:
+            tail = engine.logfile.read_text(errors="replace")[-3000:] if engine.logfile.exists() else ""
+            sys.exit(f"[engines] {name} exited during start-up; last log lines:\n{tail}")
+        time.sleep(0.3)
+    sys.exit(f"[engines] {name} not ready after {timeout:.0f}s; see {engine.logfile}")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def up(which: str) -> None:
+    if which in ("all", "kafka"):
+        fetch_kafka()
+    if which in ("all", "mongo"):
+        fetch_ferretdb()
+    if which in ("all", "mongo"):
+        start_mongo()
+    if which in ("all", "kafka"):
+        start_kafka()
+    if which in ("all", "mongo"):
+        mongo_ready()
+    if which in ("all", "kafka"):
+        kafka_ready()
+    say(f"KAFKA_BOOTSTRAP=127.0.0.1:{KAFKA_PORT}  MONGO_URL=mongodb://127.0.0.1:{MONGO_PORT}")
+
+
+def down(which: str) -> None:
+    for key, engine in (("kafka", KAFKA), ("mongo", MONGO)):
+        if which in ("all", key):
+            say(f"{engine.name}: {'stopped' if engine.stop() else 'was not running'}")
+
+
+def status() -> int:
+    code = 0
+    for engine in (KAFKA, MONGO):
+        pid = engine.pid()
+        say(f"{engine.name}: {f'running, pid {pid}' if pid else 'stopped'}")
+        code |= pid is None
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["fetch", "up", "down", "status", "clean"])
+    parser.add_argument("engine", nargs="?", default="all", choices=["all", "kafka", "mongo"])
+    args = parser.parse_args(argv)
+    if args.command == "fetch":
+        fetch_kafka()
+        fetch_ferretdb()
+    elif args.command == "up":
+        up(args.engine)
+    elif args.command == "down":
+        down(args.engine)
+    elif args.command == "status":
+        return status()
+    elif args.command == "clean":
+        down("all")
+        shutil.rmtree(DATA, ignore_errors=True)
+        shutil.rmtree(LOGS, ignore_errors=True)
+        say(f"wiped {DATA}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Payload models of every event type (current versions). Frozen, ``extra="forbid"``.
+
+Personal data: events never carry an owner's full name or phone number; at most the masked forms.
+Anonymous complaints carry no identity at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Urgency = Literal["urgent", "general", "suggestion"]
+Category = Literal[
+    "engineering",
+    "cleaning_greening",
+    "security_order",
+    "customer_service",
+    "fees_finance",
+    "community_culture",
+    "other",
+]
+Scope = Literal["unit", "building", "estate", "group"]
+Channel = Literal[
+    "front_desk",
+    "phone",
+    "letter",
+    "fax",
+    "email",
+    "suggestion_box",
+    "app",
+    "wechat",
+    "owner_group",
+    "owner_meeting",
+    "survey",
+    "visit",
+    "anonymous",
+    "open311",
+]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Location(_Payload):
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    area: str | None = Field(None, description="Free-text place, e.g. 地下车库B区")
+
+
+class ComplaintReceived(_Payload):
+    complaint_id: str
+    reference_no: str
+    estate_id: str
+    channel: Channel
+    content: str
+    matter: str | None = None
+    location: Location = Location()
+    urgency_reported: Urgency | None = None
+    anonymous: bool = False
+    owner_name_masked: str | None = None
+    owner_phone_masked: str | None = None
+    recorder_id: str | None = None
+    raised_at: datetime
+    received_at: datetime
+
+
+class Evidence(_Payload):
+    feature: str
+    value: str
+    weight: float = 0.0
+
+
+class Deadlines(_Payload):
+    acknowledge_by: datetime | None = None
+    dispatch_by: datetime
+    onsite_by: datetime | None = None
+    resolve_by: datetime
+    warnings: tuple[str, ...] = ()
+
+
+class ComplaintTriaged(_Payload):
+    complaint_id: str
+    estate_id: str
+    decision: Literal["accepted", "rejected", "needs_review"]
+    category: Category
+    urgency: Urgency
+    scope: Scope
+    confidence: float = Field(ge=0, le=1)
+    evidence: tuple[Evidence, ...] = ()
+    rejection_reason: str | None = None
+    emotional: bool = False
+    deadlines: Deadlines
+    triaged_at: datetime
+
+
+class TaskAssigned(_Payload):
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    department: str
+    handler_id: str | None = None
+    category: Category
+    urgency: Urgency
+    due_at: datetime
+    assigned_at: datetime
+
+
+class TaskCompleted(_Payload):
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    result_summary: str
+    completed_at: datetime
+
+
+class TaskOverdue(_Payload):
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    due_at: datetime
+    overdue_at: datetime
+    escalation_level: int = Field(ge=1, le=4, description="1 reminder, 2 supervisor, 3 project manager, 4 company")
+    escalate_to: Literal["handler", "supervisor", "project_manager", "company"]
+
+
+class FeedbackSent(_Payload):
+    notification_id: str
+    complaint_id: str
+    estate_id: str
+    recipient_role: Literal["owner", "handler", "supervisor", "project_manager", "company"]
+    channel: Literal["sms", "wechat", "app", "console", "email"]
+    template: str
+    message_zh: str
+    message_en: str
+    sent_at: datetime
+
+
+class SurveyAnswered(_Payload):
+    complaint_id: str
+    estate_id: str
+    score: int = Field(ge=1, le=5)
+    satisfied: bool
+    comment: str | None = None
+    answered_at: datetime

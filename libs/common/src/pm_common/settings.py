@@ -1,0 +1,47 @@
+"""Settings base shared by every service.
+
+Each service subclasses :class:`CommonSettings` with its own ``env_prefix`` (``INTAKE_``, ...).
+The engine addresses are read from the un-prefixed ``MONGO_URL`` / ``KAFKA_BOOTSTRAP`` so one
+pair of variables points the whole system at other engines without code changes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_AUTH_SECRET = "dev-only-secret-change-me"
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "pm"
+    env: Literal["dev", "test", "prod"] = Field("dev", validation_alias=AliasChoices("PM_ENV"))
+    mongo_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=AliasChoices("MONGO_URL"))
+    mongo_db: str = "pm"
+    kafka_bootstrap: str = Field("127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP"))
+    topic_prefix: str = Field(
+        "",
+        validation_alias=AliasChoices("KAFKA_TOPIC_PREFIX"),
+        description="Namespace prepended to every topic name (tests use a random one).",
+    )
+    auth_secret: str = Field(DEV_AUTH_SECRET, validation_alias=AliasChoices("PM_AUTH_SECRET"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("PM_LOG_LEVEL"))
+    log_json: bool = Field(True, validation_alias=AliasChoices("PM_LOG_JSON"))
+    host: str = "127.0.0.1"
+    port: int = 8000
+    outbox_poll_seconds: float = 0.5
+    consumer_max_attempts: int = 5
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> CommonSettings:
+        if self.env == "prod" and (self.auth_secret == DEV_AUTH_SECRET or len(self.auth_secret) < 32):
+            raise ValueError("PM_AUTH_SECRET must be set to a random value of at least 32 characters in prod")
+        return self
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.topic_prefix}{self.service_name}"

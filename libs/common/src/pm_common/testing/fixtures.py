@@ -1,0 +1,65 @@
+"""Pytest plugin: start (or reuse) the real local engines once per session; isolate every test.
+
+Set ``MONGO_URL`` and ``KAFKA_BOOTSTRAP`` to run against other engines (e.g. real MongoDB 7).
+Otherwise ``deploy/local/engines.py up`` is run; engines this session started are stopped at
+the end unless ``PM_KEEP_ENGINES=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pm_common.kafka.admin import ensure_topics
+from pm_common.mongo import Mongo
+from pm_common.testing.helpers import unique_name
+
+REPO = Path(__file__).resolve().parents[5]
+ENGINES = REPO / "deploy" / "local" / "engines.py"
+
+
+@dataclass(frozen=True)
+class Engines:
+    mongo_url: str
+    kafka_bootstrap: str
+
+
+def _engines_status() -> bool:
+    return subprocess.run([sys.executable, str(ENGINES), "status"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[Engines]:
+    mongo_url = os.environ.get("MONGO_URL")
+    kafka = os.environ.get("KAFKA_BOOTSTRAP")
+    if mongo_url and kafka:
+        yield Engines(mongo_url, kafka)
+        return
+    already = _engines_status()
+    subprocess.run([sys.executable, str(ENGINES), "up"], check=True)
+    yield Engines("mongodb://127.0.0.1:27017", "127.0.0.1:9092")
+    if not already and os.environ.get("PM_KEEP_ENGINES") != "1":
+        subprocess.run([sys.executable, str(ENGINES), "down"], check=False)
+
+
+@pytest.fixture
+async def mongo(engines: Engines) -> AsyncIterator[Mongo]:
+    """A fresh, randomly named database, dropped afterwards."""
+    db = Mongo(engines.mongo_url, unique_name("test_"))
+    yield db
+    await db.drop_database()
+    db.close()
+
+
+@pytest.fixture
+async def topic_prefix(engines: Engines) -> str:
+    """A random namespace with every contract topic (and DLQ) created in it."""
+    prefix = unique_name("t") + "."
+    await ensure_topics(engines.kafka_bootstrap, prefix)
+    return prefix

@@ -1,0 +1,100 @@
+"""Polling with a deadline (never bare sleeps) and a probe that reads events from real topics."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer
+
+from pm_common.events.envelope import Envelope
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def unique_name(prefix: str = "t") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+async def poll_until(
+    check: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"
+) -> T:
+    """Call ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < end:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+
+
+class EventProbe:
+    """Reads a set of topics from the beginning and collects envelopes, for assertions."""
+
+    def __init__(self, bootstrap: str, prefix: str, topics: list[str]) -> None:
+        self.prefix = prefix
+        self.consumer = AIOKafkaConsumer(
+            *[prefix + t for t in topics],
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self.events: list[tuple[str, Envelope, dict[str, bytes]]] = []
+        self.raw: list[tuple[str, bytes, dict[str, bytes]]] = []
+
+    async def __aenter__(self) -> EventProbe:
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.consumer.stop()
+
+    async def _drain(self) -> None:
+        batches = await self.consumer.getmany(timeout_ms=200)
+        for records in batches.values():
+            for r in records:
+                topic = r.topic[len(self.prefix) :]
+                headers = {k: v for k, v in (r.headers or [])}
+                self.raw.append((topic, r.value or b"", headers))
+                try:
+                    self.events.append((topic, Envelope.model_validate_json(r.value or b""), headers))
+                except ValueError:
+                    pass
+
+    async def wait_for(
+        self,
+        topic: str,
+        predicate: Callable[[Envelope], bool] = lambda e: True,
+        *,
+        timeout: float = 30.0,
+        count: int = 1,
+    ) -> list[Envelope]:
+        async def check() -> list[Envelope] | None:
+            await self._drain()
+            found = [e for t, e, _ in self.events if t == topic and predicate(e)]
+            return found if len(found) >= count else None
+
+        return await poll_until(check, timeout=timeout, interval=0.05, what=f"{count} event(s) on {topic}")
+
+    async def wait_for_raw(self, topic: str, *, timeout: float = 30.0) -> tuple[bytes, dict[str, bytes]]:
+        async def check() -> tuple[bytes, dict[str, bytes]] | None:
+            await self._drain()
+            for t, value, headers in self.raw:
+                if t == topic:
+                    return value, headers
+            return None
+
+        return await poll_until(check, timeout=timeout, interval=0.05, what=f"a message on {topic}")

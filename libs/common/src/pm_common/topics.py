@@ -1,0 +1,53 @@
+"""Topic registry: the names are part of the public contract.
+
+Every topic is keyed by complaint id so that one complaint's events stay ordered in one partition.
+A non-empty prefix (``KAFKA_TOPIC_PREFIX``) namespaces all topics, e.g. for isolated test runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COMPLAINT_RECEIVED = "complaint.received"
+COMPLAINT_TRIAGED = "complaint.triaged"
+TASK_ASSIGNED = "task.assigned"
+TASK_COMPLETED = "task.completed"
+TASK_OVERDUE = "task.overdue"
+FEEDBACK_SENT = "feedback.sent"
+SURVEY_ANSWERED = "survey.answered"
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    description: str
+
+
+TOPICS: dict[str, TopicSpec] = {
+    spec.name: spec
+    for spec in (
+        TopicSpec(COMPLAINT_RECEIVED, 6, "A complaint was registered at intake (any channel)."),
+        TopicSpec(COMPLAINT_TRIAGED, 6, "Triage decided category, urgency, scope, acceptance and deadlines."),
+        TopicSpec(TASK_ASSIGNED, 6, "Dispatch created a task sheet for a handler with a deadline."),
+        TopicSpec(TASK_COMPLETED, 6, "The handler finished the task and recorded the result."),
+        TopicSpec(TASK_OVERDUE, 6, "A task passed its deadline; carries the escalation level."),
+        TopicSpec(FEEDBACK_SENT, 6, "The notifier sent a message to an owner or staff member."),
+        TopicSpec(SURVEY_ANSWERED, 6, "An owner answered the satisfaction survey."),
+    )
+}
+
+
+def dlq(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+def all_topic_specs(prefix: str = "") -> list[TopicSpec]:
+    """Every topic and its dead-letter topic, with the namespace prefix applied."""
+    specs: list[TopicSpec] = []
+    for spec in TOPICS.values():
+        specs.append(TopicSpec(prefix + spec.name, spec.partitions, spec.description))
+        specs.append(TopicSpec(prefix + dlq(spec.name), 1, f"Dead letters of {spec.name}."))
+    return specs

@@ -1,0 +1,45 @@
+"""Mongo state of dispatch: task sheets with their outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pm_common import topics
+from pm_common.events import Envelope
+from pm_common.mongo import IndexModel, Mongo, insert_once, new_with_outbox, with_outbox
+
+TASKS = "tasks"
+
+
+class MongoTaskRepository:
+    def __init__(self, mongo: Mongo) -> None:
+        self.tasks = mongo.collection(TASKS)
+
+    @staticmethod
+    async def create_indexes(mongo: Mongo) -> None:
+        await mongo.collection(TASKS).create_indexes(
+            [
+                IndexModel([("complaint_id", 1)]),
+                IndexModel([("estate_id", 1), ("status", 1), ("due_at", 1)]),
+                IndexModel([("outbox_pending", 1)]),
+            ]
+        )
+
+    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
+        return await insert_once(self.tasks, new_with_outbox(document, (topics.TASK_ASSIGNED, event)))
+
+    async def get(self, task_id: str) -> dict[str, Any] | None:
+        return await self.tasks.find_one({"_id": task_id}, {"outbox": 0, "outbox_pending": 0})
+
+    async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
+        result = await self.tasks.update_one(
+            {"_id": task_id, "status": {"$ne": "done"}}, with_outbox(update, (topics.TASK_COMPLETED, event))
+        )
+        return result.modified_count == 1
+
+    async def list(self, estates: tuple[str, ...], status: str | None, limit: int) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {} if "*" in estates else {"estate_id": {"$in": list(estates)}}
+        if status:
+            query["status"] = status
+        cursor = self.tasks.find(query, {"outbox": 0, "outbox_pending": 0}).sort("due_at", 1).limit(limit)
+        return [doc async for doc in cursor]

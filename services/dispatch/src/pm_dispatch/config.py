@@ -1,0 +1,14 @@
+from pm_common.settings import CommonSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class DispatchSettings(CommonSettings):
+    """Env vars: DISPATCH_* (plus the shared MONGO_URL, KAFKA_BOOTSTRAP, PM_AUTH_SECRET, PM_ENV)."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "dispatch"
+    mongo_db: str = "pm_dispatch"
+    port: int = 8003
+    # Demo/test knob: cap every task deadline at N seconds after assignment (unset in production).
+    deadline_cap_seconds: float | None = None

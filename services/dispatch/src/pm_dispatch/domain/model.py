@@ -1,0 +1,29 @@
+"""Task sheets (《业主意见处理任务单》): which department handles which nature, and the deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+DEPARTMENT_BY_CATEGORY = {
+    "engineering": "engineering",  # 工程部
+    "cleaning_greening": "cleaning_greening",  # 环境部（清洁绿化）
+    "security_order": "security",  # 秩序部（安保）
+    "customer_service": "customer_service",  # 客服部
+    "fees_finance": "finance",  # 财务部
+    "community_culture": "customer_service",
+    "other": "customer_service",
+}
+
+
+def department_for(category: str) -> str:
+    return DEPARTMENT_BY_CATEGORY.get(category, "customer_service")
+
+
+def task_deadline(
+    resolve_by: datetime, onsite_by: datetime | None, now: datetime, cap_seconds: float | None
+) -> datetime:
+    """The task is due at the first stage deadline it owns (on site for urgent, else resolution)."""
+    due = onsite_by or resolve_by
+    if cap_seconds is not None:
+        due = min(due, now + timedelta(seconds=cap_seconds))
+    return due

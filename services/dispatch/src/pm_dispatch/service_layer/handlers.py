@@ -1,0 +1,85 @@
+"""Dispatch use cases: a task for every accepted complaint; completion by the handler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from pm_common.events import ComplaintTriaged, Envelope, TaskAssigned, TaskCompleted, new_event
+
+from pm_dispatch.domain.model import department_for, task_deadline
+
+SOURCE = "pm/dispatch"
+
+
+class TaskRepository(Protocol):
+    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool: ...
+    async def get(self, task_id: str) -> dict[str, Any] | None: ...
+    async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool: ...
+
+
+class TaskNotFound(Exception):
+    pass
+
+
+class TaskAlreadyDone(Exception):
+    pass
+
+
+async def create_task(
+    envelope: Envelope, triaged: ComplaintTriaged, repo: TaskRepository, now: datetime, cap_seconds: float | None
+) -> bool:
+    """Idempotent: the task id is derived from the complaint id (one task per complaint for now)."""
+    if triaged.decision != "accepted":
+        return False
+    task_id = f"T-{triaged.complaint_id}"
+    due = task_deadline(triaged.deadlines.resolve_by, triaged.deadlines.onsite_by, now, cap_seconds)
+    payload = TaskAssigned(
+        task_id=task_id,
+        complaint_id=triaged.complaint_id,
+        estate_id=triaged.estate_id,
+        department=department_for(triaged.category),
+        category=triaged.category,
+        urgency=triaged.urgency,
+        due_at=due,
+        assigned_at=now,
+    )
+    event = new_event(
+        payload, source=SOURCE, subject=triaged.complaint_id, estate_id=triaged.estate_id, cause=envelope, now=now
+    )
+    document = {
+        "_id": task_id,
+        "complaint_id": triaged.complaint_id,
+        "estate_id": triaged.estate_id,
+        "department": payload.department,
+        "category": triaged.category,
+        "urgency": triaged.urgency,
+        "status": "assigned",
+        "due_at": due,
+        "assigned_at": now,
+        "log": [],
+    }
+    return await repo.add_once(document, event)
+
+
+async def complete_task(
+    task_id: str, summary: str, staff_id: str, repo: TaskRepository, now: datetime
+) -> dict[str, Any]:
+    task = await repo.get(task_id)
+    if task is None:
+        raise TaskNotFound(task_id)
+    if task["status"] == "done":
+        raise TaskAlreadyDone(task_id)
+    payload = TaskCompleted(
+        task_id=task_id,
+        complaint_id=task["complaint_id"],
+        estate_id=task["estate_id"],
+        result_summary=summary,
+        completed_at=now,
+    )
+    event = new_event(payload, source=SOURCE, subject=task["complaint_id"], estate_id=task["estate_id"], now=now)
+    update = {"$set": {"status": "done", "completed_at": now, "result_summary": summary, "completed_by": staff_id}}
+    if not await repo.complete(task_id, update, event):
+        raise TaskAlreadyDone(task_id)
+    task.update(update["$set"])
+    return task

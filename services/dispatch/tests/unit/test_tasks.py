@@ -1,0 +1,83 @@
+"""Dispatch handlers with an in-memory repository."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pm_common.events import ComplaintTriaged, Deadlines, Envelope, new_event
+from pm_dispatch.domain.model import department_for, task_deadline
+from pm_dispatch.service_layer import handlers
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+class FakeRepo:
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.events: list[Envelope] = []
+
+    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
+        if document["_id"] in self.docs:
+            return False
+        self.docs[document["_id"]] = document
+        self.events.append(event)
+        return True
+
+    async def get(self, task_id: str) -> dict[str, Any] | None:
+        return dict(self.docs[task_id]) if task_id in self.docs else None
+
+    async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
+        if self.docs[task_id]["status"] == "done":
+            return False
+        self.docs[task_id].update(update["$set"])
+        self.events.append(event)
+        return True
+
+
+def triaged(decision: str = "accepted", urgency: str = "general") -> tuple[Envelope, ComplaintTriaged]:
+    payload = ComplaintTriaged(
+        complaint_id="c1", estate_id="SUNNY", decision=decision, category="cleaning_greening", urgency=urgency,
+        scope="building", confidence=0.9, triaged_at=NOW,
+        deadlines=Deadlines(dispatch_by=NOW + timedelta(days=1), resolve_by=NOW + timedelta(days=3),
+                            onsite_by=NOW + timedelta(hours=2) if urgency == "urgent" else None),
+    )
+    return new_event(payload, source="t", subject="c1", estate_id="SUNNY"), payload
+
+
+async def test_one_task_per_complaint_even_when_redelivered() -> None:
+    repo = FakeRepo()
+    envelope, payload = triaged()
+    assert await handlers.create_task(envelope, payload, repo, NOW, None)
+    assert not await handlers.create_task(envelope, payload, repo, NOW, None)
+    task = repo.docs["T-c1"]
+    assert task["department"] == "cleaning_greening" and task["due_at"] == NOW + timedelta(days=3)
+    assert repo.events[0].causationid == envelope.id
+
+
+async def test_rejected_complaints_get_no_task() -> None:
+    repo = FakeRepo()
+    assert not await handlers.create_task(*triaged("rejected"), repo, NOW, None)
+    assert repo.docs == {}
+
+
+def test_urgent_task_is_due_on_site_and_cap_applies() -> None:
+    _, urgent = triaged(urgency="urgent")
+    d = urgent.deadlines
+    assert task_deadline(d.resolve_by, d.onsite_by, NOW, None) == NOW + timedelta(hours=2)
+    assert task_deadline(d.resolve_by, d.onsite_by, NOW, 5) == NOW + timedelta(seconds=5)
+    assert department_for("security_order") == "security" and department_for("unknown") == "customer_service"
+
+
+async def test_complete_once() -> None:
+    repo = FakeRepo()
+    await handlers.create_task(*triaged(), repo, NOW, None)
+    done = await handlers.complete_task("T-c1", "已清理", "h-1", repo, NOW)
+    assert done["status"] == "done" and repo.events[-1].type == "task.completed"
+    with pytest.raises(handlers.TaskAlreadyDone):
+        await handlers.complete_task("T-c1", "again", "h-1", repo, NOW)
+    with pytest.raises(handlers.TaskNotFound):
+        await handlers.complete_task("T-x", "x", "h-1", repo, NOW)

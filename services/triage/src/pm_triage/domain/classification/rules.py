@@ -1,0 +1,158 @@
+"""Lexicon rules: category terms, urgent triggers, tone, scope, out-of-scope and emotion.
+
+Every function is pure and returns its decision together with the evidence behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexicon import CompiledLexicon, Rule
+from .models import CATEGORIES, Evidence
+from .text import content_chars, preceded_by
+
+_EXCLAMATION_RUN = re.compile(r"!{2,}|[!?]{3,}")
+MAX_BOOST = 2.0
+
+
+@dataclass
+class UrgencyCues:
+    score: float = 0.0
+    triggered: bool = False
+    category_bias: dict[str, float] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def category_terms(lex: CompiledLexicon, text: str) -> tuple[dict[str, float], list[Evidence]]:
+    """Summed lexicon weight per category, with one evidence item per scoring term."""
+    scores = dict.fromkeys(CATEGORIES, 0.0)
+    evidence: list[Evidence] = []
+    for hit in lex.category_matcher.find(text):
+        weights: dict[str, float] = hit.payload  # type: ignore[assignment]
+        for category, weight in weights.items():
+            if weight and category in scores:
+                scores[category] += weight
+                evidence.append(Evidence(feature=f"category:{category}", value=hit.term, weight=weight))
+    return scores, evidence
+
+
+def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
+    """Rule-first urgent detection: trigger terms (not negated) and combination rules; boosters
+    count only once a trigger is present; dampers (不急) always count."""
+    cues = UrgencyCues()
+    base, boost, damp = 0.0, 0.0, 0.0
+    masked = text
+    for hit in lex.urgency_matcher.find(text):
+        kind, weight = hit.payload  # type: ignore[misc]
+        if kind == "neutral":
+            masked = masked[: hit.start] + "\u3000" * len(hit.term) + masked[hit.start + len(hit.term) :]
+        elif kind == "urgent":
+            if preceded_by(text, hit.start, lex.negators):
+                cues.evidence.append(Evidence(feature="urgency:negated", value=hit.term, weight=0.0))
+                continue
+            base += weight
+            cues.evidence.append(Evidence(feature="urgency:urgent", value=hit.term, weight=weight))
+        elif kind == "boosters":
+            boost += weight
+            cues.evidence.append(Evidence(feature="urgency:booster", value=hit.term, weight=weight))
+        elif kind == "dampers":
+            damp += weight
+            cues.evidence.append(Evidence(feature="urgency:damper", value=hit.term, weight=weight))
+    for rule in lex.urgent_combos:
+        found = rule.matches(masked)
+        if found is None:
+            continue
+        base += rule.weight
+        cues.evidence.append(Evidence(feature=f"rule:{rule.name}", value="+".join(found), weight=rule.weight))
+        if rule.category:
+            cues.category_bias[rule.category] = cues.category_bias.get(rule.category, 0.0) + (
+                rule.category_weight
+            )
+    cues.score = base + (min(boost, MAX_BOOST) if base > 0 else 0.0) + damp
+    cues.triggered = base > 0 and cues.score >= lex.urgent_threshold
+    return cues
+
+
+def tone_cues(lex: CompiledLexicon, text: str) -> tuple[float, list[Evidence]]:
+    """Suggestion-cue weight minus complaint-cue weight (> 0 leans towards a suggestion)."""
+    balance = 0.0
+    evidence: list[Evidence] = []
+    for hit in lex.tone_matcher.find(text):
+        kind, weight = hit.payload  # type: ignore[misc]
+        signed = weight if kind == "suggestion" else -weight
+        balance += signed
+        evidence.append(Evidence(feature=f"urgency:{kind}", value=hit.term, weight=signed))
+    return balance, evidence
+
+
+def scope_of(lex: CompiledLexicon, text: str, category: str) -> tuple[str, list[Evidence]]:
+    """Group when group cues reach the threshold, else the strongest of unit/building/estate."""
+    totals = {"unit": 0.0, "building": 0.0, "estate": 0.0, "group": 0.0}
+    evidence: list[Evidence] = []
+    for hit in lex.scope_matcher.find(text):
+        level, weight = hit.payload  # type: ignore[misc]
+        totals[level] += weight
+        evidence.append(Evidence(feature=f"scope:{level}", value=hit.term, weight=weight))
+    if totals["group"] >= lex.scope_group_threshold:
+        return "group", evidence
+    ranked = sorted(("unit", "building", "estate"), key=lambda level: -totals[level])
+    if totals[ranked[0]] > 0:
+        return ranked[0], evidence
+    default = lex.scope_default.get(category, lex.scope_default.get("_", "estate"))
+    return default, [Evidence(feature=f"scope:{default}", value="default", weight=0.0)]
+
+
+def litigation(lex: CompiledLexicon, text: str) -> Evidence | None:
+    """A matter already before a court, arbitration or administrative review (not a threat to sue)."""
+    spec = lex.litigation
+    intrinsic = spec.get("intrinsic", ())
+    prefixes = spec.get("ongoing", ())
+    for term in spec.get("terms", ()):
+        start = text.find(term)
+        while start >= 0:
+            window = text[max(0, start - 6) : start]
+            if term in intrinsic or any(p in window for p in prefixes):
+                return Evidence(feature="out_of_scope:in_litigation", value=term, weight=1.0)
+            start = text.find(term, start + 1)
+    return None
+
+
+def outside_duties(lex: CompiledLexicon, text: str) -> tuple[Evidence, Rule] | None:
+    """The first outside-duties rule that fires (its referral hint and optional category)."""
+    for rule in lex.outside_duties:
+        found = rule.matches(text)
+        if found is not None:
+            feature = f"out_of_scope:outside_duties:{rule.name}"
+            return Evidence(feature=feature, value="+".join(found), weight=1.0), rule
+    return None
+
+
+def no_facts(lex: CompiledLexicon, text: str, best_category_score: float) -> Evidence | None:
+    """Too vague to act on: no concrete subject and only generic discontent, or almost no text."""
+    spec = lex.no_facts
+    if best_category_score >= float(spec.get("max_category_score", 2)):
+        return None
+    body = content_chars(text)
+    if len(body) > int(spec.get("max_chars", 30)):
+        return None
+    vague = next((term for term in spec.get("vague", ()) if term in text), None)
+    if vague is None and len(body) > int(spec.get("short_chars", 4)):
+        return None
+    return Evidence(feature="out_of_scope:no_facts", value=vague or body, weight=1.0)
+
+
+def emotional_cues(lex: CompiledLexicon, text: str) -> tuple[bool, list[str], float]:
+    """情绪激动: weighted emotional terms plus runs of exclamation marks."""
+    score = 0.0
+    found: list[str] = []
+    for hit in lex.emotional_matcher.find(text):
+        weight: float = hit.payload  # type: ignore[assignment]
+        if weight:
+            score += weight
+            found.append(hit.term)
+    runs = _EXCLAMATION_RUN.findall(text)
+    if runs or text.count("!") >= 3:
+        score += lex.exclamation_weight
+        found.append(max(runs, key=len) if runs else "!" * text.count("!"))
+    return score >= lex.emotional_threshold, found, score

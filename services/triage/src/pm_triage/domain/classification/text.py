@@ -1,0 +1,98 @@
+"""Text helpers: normalisation, forward maximum term matching and character n-grams."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+_SPACE_RE = re.compile(r"\s+")
+_NON_CONTENT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+
+
+def normalize(text: str, replacements: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    """NFKC-fold (full-width → half-width), lower-case, then apply the lexicon's replacement map
+    (dialect words, common typos and homophones, traditional characters), longest key first.
+
+    Returns the normalised text and the replacements that were applied (for evidence).
+    """
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = _SPACE_RE.sub(" ", folded).strip()
+    applied: list[tuple[str, str]] = []
+    for source in sorted(replacements, key=len, reverse=True):
+        if source and source in folded:
+            target = replacements[source]
+            folded = folded.replace(source, target)
+            applied.append((source, target))
+    return folded, applied
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A lexicon term found in the text at `start`."""
+
+    term: str
+    start: int
+    payload: object
+
+
+class TermMatcher:
+    """Forward maximum matching over a term dictionary.
+
+    At each position the longest term starting there wins and consumes its characters, so a
+    longer neutral phrase (e.g. 打不着火) masks a shorter trigger inside it (着火).
+    """
+
+    def __init__(self, terms: Mapping[str, object]) -> None:
+        index: dict[str, list[tuple[str, object]]] = {}
+        for term, payload in terms.items():
+            if term:
+                index.setdefault(term[0], []).append((term, payload))
+        for bucket in index.values():
+            bucket.sort(key=lambda item: len(item[0]), reverse=True)
+        self._index = index
+
+    def find(self, text: str) -> list[Hit]:
+        hits: list[Hit] = []
+        i, n = 0, len(text)
+        while i < n:
+            step = 1
+            for term, payload in self._index.get(text[i], ()):
+                if text.startswith(term, i) and _bounded(text, i, len(term)):
+                    hits.append(Hit(term, i, payload))
+                    step = len(term)
+                    break
+            i += step
+        return hits
+
+
+def _is_ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _bounded(text: str, start: int, length: int) -> bool:
+    """An ASCII term (12345, 119, ok) must not sit inside a longer ASCII word or number."""
+    if _is_ascii_alnum(text[start]) and start > 0 and _is_ascii_alnum(text[start - 1]):
+        return False
+    end = start + length
+    return not (_is_ascii_alnum(text[end - 1]) and end < len(text) and _is_ascii_alnum(text[end]))
+
+
+def preceded_by(text: str, start: int, prefixes: Iterable[str], window: int = 3) -> bool:
+    """True if one of `prefixes` ends right before `start` (ignoring spaces) within `window`."""
+    before = text[max(0, start - window - 2) : start].replace(" ", "")
+    return any(before.endswith(p) for p in prefixes)
+
+
+def content_chars(text: str) -> str:
+    """The text with punctuation, symbols and spaces removed (digits and CJK kept)."""
+    return _NON_CONTENT_RE.sub("", text)
+
+
+def char_ngrams(text: str) -> list[str]:
+    """Character unigrams and bigrams of the content characters, digits folded to '0'."""
+    body = re.sub(r"[0-9]+", "0", content_chars(text))
+    grams = list(body)
+    grams.extend(body[i : i + 2] for i in range(len(body) - 1))
+    return grams
