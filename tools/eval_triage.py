@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services/triage/src"))
 
 import yaml  # noqa: E402
-
 from pm_triage.domain.classification import CATEGORIES, URGENCIES, Classification, Classifier  # noqa: E402
 
 DEFAULT_FILES = (

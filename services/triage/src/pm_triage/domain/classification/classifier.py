@@ -38,9 +38,7 @@ class Classifier:
         self._tone_ngram_weight = tone_ngram_weight
 
     @classmethod
-    def default(
-        cls, extra_lexicon: dict[str, Any] | None = None, *, use_ngram_model: bool = True
-    ) -> Classifier:
+    def default(cls, extra_lexicon: dict[str, Any] | None = None, *, use_ngram_model: bool = True) -> Classifier:
         """The packaged lexicon (optionally with an estate's extra lexicon merged over it) and the
         packaged n-gram model."""
         lexicon = compile_lexicon(merge_lexicon(load_default_lexicon(), extra_lexicon))
@@ -60,7 +58,7 @@ class Classifier:
         referral: str | None = None
         if not urgent.triggered:
             reason, referral, category = self._out_of_scope(norm, best_lex, category, evidence)
-        scope, scope_evidence = rules.scope_of(self._lex, norm, category)
+        scope, scope_evidence = rules.scope_of(self._lex, norm)
         evidence += scope_evidence
         emotional, emotional_terms, _ = rules.emotional_cues(self._lex, norm)
         if emotional:
@@ -91,17 +89,14 @@ class Classifier:
         if model is not None and grams:
             posterior = model.log_posterior(grams)
             for name in CATEGORIES:
-                scores[name] += self._ngram_weight * max(posterior.get(name, -self._ngram_clip),
-                                                         -self._ngram_clip)
+                scores[name] += self._ngram_weight * max(posterior.get(name, -self._ngram_clip), -self._ngram_clip)
         category = max(CATEGORIES, key=lambda name: scores[name])
         if model is not None:
             for gram, weight in model.strongest(grams, category):
                 evidence.append(Evidence(feature=f"ngram:{category}", value=gram, weight=weight))
         return category, _softmax_top(scores, category), evidence, best_lex
 
-    def _urgency(
-        self, text: str, grams: list[str], urgent: rules.UrgencyCues
-    ) -> tuple[Urgency, float, list[Evidence]]:
+    def _urgency(self, text: str, grams: list[str], urgent: rules.UrgencyCues) -> tuple[Urgency, float, list[Evidence]]:
         balance, evidence = rules.tone_cues(self._lex, text)
         if urgent.triggered:
             margin = urgent.score - self._lex.urgent_threshold + 1.0
@@ -129,7 +124,7 @@ class Classifier:
             found_evidence, rule = outside
             evidence.append(found_evidence)
             if rule.category in CATEGORIES:
-                category = rule.category  # type: ignore[assignment]
+                category = rule.category
             return "outside_duties", rule.referral, category
         vague = rules.no_facts(self._lex, text, best_lex)
         if vague is not None:

@@ -91,21 +91,23 @@ class CompiledLexicon:
     """The merged lexicon turned into matchers and rules, ready for classification."""
 
     replacements: dict[str, str]
-    category_matcher: TermMatcher
-    urgency_matcher: TermMatcher
-    tone_matcher: TermMatcher
-    scope_matcher: TermMatcher
-    emotional_matcher: TermMatcher
+    category_matcher: TermMatcher[dict[str, float]]
+    urgency_matcher: TermMatcher[tuple[str, float]]
+    tone_matcher: TermMatcher[tuple[str, float]]
+    scope_matcher: TermMatcher[tuple[str, float]]
+    emotional_matcher: TermMatcher[float]
     urgent_threshold: float
     negators: tuple[str, ...]
     urgent_combos: tuple[Rule, ...]
     scope_group_threshold: float
-    scope_default: dict[str, str]
+    scope_default: str
+    scope_personal: tuple[str, ...]
     litigation: dict[str, Any]
     no_facts: dict[str, Any]
     outside_duties: tuple[Rule, ...]
     emotional_threshold: float
     exclamation_weight: float
+    long_exclamation_weight: float
     raw: dict[str, Any]
 
 
@@ -153,12 +155,14 @@ def compile_lexicon(data: dict[str, Any]) -> CompiledLexicon:
             negators=tuple(norm(t) for t in urgency.get("negators") or ()),
             urgent_combos=tuple(_rule(r, norm) for r in urgency.get("combos") or ()),
             scope_group_threshold=float(scope.get("group_threshold", 2.5)),
-            scope_default={str(k): str(v) for k, v in (scope.get("default") or {}).items()},
+            scope_default=str(scope.get("default", "estate")),
+            scope_personal=tuple(norm(t) for t in scope.get("personal_markers") or ()),
             litigation=_normalised_lists(oos.get("litigation") or {}, norm),
             no_facts=_normalised_lists(oos.get("no_facts") or {}, norm),
             outside_duties=tuple(_rule(r, norm) for r in oos.get("outside_duties") or ()),
             emotional_threshold=float(emotional.get("threshold", 2)),
             exclamation_weight=float(emotional.get("exclamation_weight", 1.5)),
+            long_exclamation_weight=float(emotional.get("long_exclamation_weight", 2)),
             raw=data,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -179,7 +183,4 @@ def _rule(spec: dict[str, Any], norm: Any) -> Rule:
 
 def _normalised_lists(section: dict[str, Any], norm: Any) -> dict[str, Any]:
     """A copy of `section` whose list values are tuples of normalised terms."""
-    return {
-        key: tuple(norm(t) for t in value) if isinstance(value, list) else value
-        for key, value in section.items()
-    }
+    return {key: tuple(norm(t) for t in value) if isinstance(value, list) else value for key, value in section.items()}

@@ -74,9 +74,7 @@ class NaiveBayes:
         )
 
 
-def train_naive_bayes(
-    samples: Iterable[tuple[str, str]], alpha: float = 0.5, min_count: int = 1
-) -> NaiveBayes:
+def train_naive_bayes(samples: Iterable[tuple[str, str]], alpha: float = 0.5, min_count: int = 1) -> NaiveBayes:
     """Fit on (normalised text, label) pairs with additive smoothing `alpha`."""
     counts: dict[str, Counter[str]] = {}
     docs: Counter[str] = Counter()

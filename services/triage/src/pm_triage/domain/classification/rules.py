@@ -26,10 +26,10 @@ class UrgencyCues:
 
 def category_terms(lex: CompiledLexicon, text: str) -> tuple[dict[str, float], list[Evidence]]:
     """Summed lexicon weight per category, with one evidence item per scoring term."""
-    scores = dict.fromkeys(CATEGORIES, 0.0)
+    scores: dict[str, float] = dict.fromkeys(CATEGORIES, 0.0)
     evidence: list[Evidence] = []
     for hit in lex.category_matcher.find(text):
-        weights: dict[str, float] = hit.payload  # type: ignore[assignment]
+        weights = hit.payload
         for category, weight in weights.items():
             if weight and category in scores:
                 scores[category] += weight
@@ -44,13 +44,13 @@ def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
     base, boost, damp = 0.0, 0.0, 0.0
     masked = text
     for hit in lex.urgency_matcher.find(text):
-        kind, weight = hit.payload  # type: ignore[misc]
-        if kind == "neutral":
+        kind, weight = hit.payload
+        negated = kind == "urgent" and preceded_by(text, hit.start, lex.negators)
+        if kind == "neutral" or negated:  # hidden from the combination rules too
             masked = masked[: hit.start] + "\u3000" * len(hit.term) + masked[hit.start + len(hit.term) :]
+        if negated:
+            cues.evidence.append(Evidence(feature="urgency:negated", value=hit.term, weight=0.0))
         elif kind == "urgent":
-            if preceded_by(text, hit.start, lex.negators):
-                cues.evidence.append(Evidence(feature="urgency:negated", value=hit.term, weight=0.0))
-                continue
             base += weight
             cues.evidence.append(Evidence(feature="urgency:urgent", value=hit.term, weight=weight))
         elif kind == "boosters":
@@ -66,9 +66,7 @@ def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
         base += rule.weight
         cues.evidence.append(Evidence(feature=f"rule:{rule.name}", value="+".join(found), weight=rule.weight))
         if rule.category:
-            cues.category_bias[rule.category] = cues.category_bias.get(rule.category, 0.0) + (
-                rule.category_weight
-            )
+            cues.category_bias[rule.category] = cues.category_bias.get(rule.category, 0.0) + (rule.category_weight)
     cues.score = base + (min(boost, MAX_BOOST) if base > 0 else 0.0) + damp
     cues.triggered = base > 0 and cues.score >= lex.urgent_threshold
     return cues
@@ -79,28 +77,34 @@ def tone_cues(lex: CompiledLexicon, text: str) -> tuple[float, list[Evidence]]:
     balance = 0.0
     evidence: list[Evidence] = []
     for hit in lex.tone_matcher.find(text):
-        kind, weight = hit.payload  # type: ignore[misc]
+        kind, weight = hit.payload
         signed = weight if kind == "suggestion" else -weight
         balance += signed
         evidence.append(Evidence(feature=f"urgency:{kind}", value=hit.term, weight=signed))
     return balance, evidence
 
 
-def scope_of(lex: CompiledLexicon, text: str, category: str) -> tuple[str, list[Evidence]]:
-    """Group when group cues reach the threshold, else the strongest of unit/building/estate."""
+_WIDTH = {"unit": 0, "building": 1, "estate": 2}
+
+
+def scope_of(lex: CompiledLexicon, text: str) -> tuple[str, list[Evidence]]:
+    """Group when group cues reach the threshold, else the strongest of unit/building/estate
+    (the wider one on a tie); with no cue, unit for a personal affair, else the default."""
     totals = {"unit": 0.0, "building": 0.0, "estate": 0.0, "group": 0.0}
     evidence: list[Evidence] = []
     for hit in lex.scope_matcher.find(text):
-        level, weight = hit.payload  # type: ignore[misc]
+        level, weight = hit.payload
         totals[level] += weight
         evidence.append(Evidence(feature=f"scope:{level}", value=hit.term, weight=weight))
     if totals["group"] >= lex.scope_group_threshold:
         return "group", evidence
-    ranked = sorted(("unit", "building", "estate"), key=lambda level: -totals[level])
-    if totals[ranked[0]] > 0:
-        return ranked[0], evidence
-    default = lex.scope_default.get(category, lex.scope_default.get("_", "estate"))
-    return default, [Evidence(feature=f"scope:{default}", value="default", weight=0.0)]
+    best = max(_WIDTH, key=lambda level: (totals[level], _WIDTH[level]))
+    if totals[best] > 0:
+        return best, evidence
+    marker = next((m for m in lex.scope_personal if m in text), None)
+    if marker is not None:
+        return "unit", [Evidence(feature="scope:unit", value=marker, weight=0.0)]
+    return lex.scope_default, [Evidence(feature=f"scope:{lex.scope_default}", value="default", weight=0.0)]
 
 
 def litigation(lex: CompiledLexicon, text: str) -> Evidence | None:
@@ -147,12 +151,16 @@ def emotional_cues(lex: CompiledLexicon, text: str) -> tuple[bool, list[str], fl
     score = 0.0
     found: list[str] = []
     for hit in lex.emotional_matcher.find(text):
-        weight: float = hit.payload  # type: ignore[assignment]
+        weight = hit.payload
         if weight:
             score += weight
             found.append(hit.term)
     runs = _EXCLAMATION_RUN.findall(text)
-    if runs or text.count("!") >= 3:
+    longest = max(runs, key=len) if runs else ""
+    if len(longest) >= 3 or text.count("!") >= 3:
+        score += lex.long_exclamation_weight
+        found.append(longest or "!" * text.count("!"))
+    elif longest:
         score += lex.exclamation_weight
-        found.append(max(runs, key=len) if runs else "!" * text.count("!"))
+        found.append(longest)
     return score >= lex.emotional_threshold, found, score

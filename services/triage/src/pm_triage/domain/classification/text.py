@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 _SPACE_RE = re.compile(r"\s+")
 _NON_CONTENT_RE = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
@@ -28,24 +29,27 @@ def normalize(text: str, replacements: Mapping[str, str]) -> tuple[str, list[tup
     return folded, applied
 
 
+P = TypeVar("P")
+
+
 @dataclass(frozen=True, slots=True)
-class Hit:
-    """A lexicon term found in the text at `start`."""
+class Hit(Generic[P]):
+    """A lexicon term found in the text at `start`, with the payload the lexicon gave it."""
 
     term: str
     start: int
-    payload: object
+    payload: P
 
 
-class TermMatcher:
+class TermMatcher(Generic[P]):
     """Forward maximum matching over a term dictionary.
 
     At each position the longest term starting there wins and consumes its characters, so a
     longer neutral phrase (e.g. 打不着火) masks a shorter trigger inside it (着火).
     """
 
-    def __init__(self, terms: Mapping[str, object]) -> None:
-        index: dict[str, list[tuple[str, object]]] = {}
+    def __init__(self, terms: Mapping[str, P]) -> None:
+        index: dict[str, list[tuple[str, P]]] = {}
         for term, payload in terms.items():
             if term:
                 index.setdefault(term[0], []).append((term, payload))
@@ -53,8 +57,8 @@ class TermMatcher:
             bucket.sort(key=lambda item: len(item[0]), reverse=True)
         self._index = index
 
-    def find(self, text: str) -> list[Hit]:
-        hits: list[Hit] = []
+    def find(self, text: str) -> list[Hit[P]]:
+        hits: list[Hit[P]] = []
         i, n = 0, len(text)
         while i < n:
             step = 1
