@@ -1,7 +1,7 @@
 """Pytest plugin: start (or reuse) the real local engines once per session; isolate every test.
 
 Set ``MONGO_URL`` and ``KAFKA_BOOTSTRAP`` to run against other engines (e.g. real MongoDB 7).
-Otherwise ``deploy/local/engines.py up`` is run; engines this session started are stopped at
+Otherwise ``deploy/local/engines.py up`` is run (ports from ``PM_LOCAL_*_PORT`` as there); engines this session started are stopped at
 the end unless ``PM_KEEP_ENGINES=1``.
 """
 
@@ -43,7 +43,10 @@ def engines() -> Iterator[Engines]:
         return
     already = _engines_status()
     subprocess.run([sys.executable, str(ENGINES), "up"], check=True)
-    yield Engines("mongodb://127.0.0.1:27017", "127.0.0.1:9092")
+    yield Engines(
+        f"mongodb://127.0.0.1:{os.environ.get('PM_LOCAL_MONGO_PORT', '27017')}",
+        f"127.0.0.1:{os.environ.get('PM_LOCAL_KAFKA_PORT', '9092')}",
+    )
     if not already and os.environ.get("PM_KEEP_ENGINES") != "1":
         subprocess.run([sys.executable, str(ENGINES), "down"], check=False)
 
