@@ -93,7 +93,8 @@ async def main() -> None:
         rate = races * 32 / (time.perf_counter() - start)
         status = "OK" if wins == races else f"BROKEN ({wins} winners for {races} keys)"
         print(
-            f"unique-index races, 32 writers x {races} keys: {rate:,.0f} attempts/s  ({rate / baseline:.2f}x ping); {status}"
+            f"unique-index races, 32 writers x {races} keys: {rate:,.0f} attempts/s  "
+            f"({rate / baseline:.2f}x ping); {status}"
         )
     finally:
         await db.drop_database()

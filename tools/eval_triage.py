@@ -8,7 +8,7 @@ Usage::
 
     .venv/bin/python tools/eval_triage.py [FILE.tsv ...] [--errors] [--no-model] [--extra-lexicon F]
 
-Without files it evaluates ``../shared/data/triage_dev.tsv`` (relative to the repo root),
+Without files it evaluates ``services/triage/data/triage_dev.tsv`` (a copy of ../shared/data/triage_dev.tsv),
 ``services/triage/data/triage_train.tsv`` and ``services/triage/data/triage_fresh.tsv``.
 """
 
@@ -26,10 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services/triage/src"))
 
 import yaml  # noqa: E402
+
 from pm_triage.domain.classification import CATEGORIES, URGENCIES, Classification, Classifier  # noqa: E402
 
 DEFAULT_FILES = (
-    ROOT.parent / "shared/data/triage_dev.tsv",
+    ROOT / "services/triage/data/triage_dev.tsv",
     ROOT / "services/triage/data/triage_train.tsv",
     ROOT / "services/triage/data/triage_fresh.tsv",
 )

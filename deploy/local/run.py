@@ -1,10 +1,11 @@
 """The run command: both engines and the five services on local defaults; Ctrl-C stops everything.
 
-    make run        (or: .venv/bin/python deploy/local/run.py)
+make run        (or: .venv/bin/python deploy/local/run.py)
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -21,7 +22,15 @@ ENGINES = [sys.executable, str(REPO / "deploy/local/engines.py")]
 
 def main() -> int:
     subprocess.run([*ENGINES, "up"], check=True)
-    stack = Stack(log_dir=REPO / ".local" / "logs" / "services", env={"PM_LOG_JSON": "true"})
+    engines_env = {
+        "MONGO_URL": os.environ.get(
+            "MONGO_URL", f"mongodb://127.0.0.1:{os.environ.get('PM_LOCAL_MONGO_PORT', '27017')}"
+        ),
+        "KAFKA_BOOTSTRAP": os.environ.get(
+            "KAFKA_BOOTSTRAP", f"127.0.0.1:{os.environ.get('PM_LOCAL_KAFKA_PORT', '9092')}"
+        ),
+    }
+    stack = Stack(log_dir=REPO / ".local" / "logs" / "services", env={"PM_LOG_JSON": "true", **engines_env})
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
@@ -37,9 +46,9 @@ def main() -> int:
         print(f"[run] demo front-desk token (7 days):\n  export PM_TOKEN={token}")
         print(
             "[run] try:\n"
-            "  curl -s -X POST http://127.0.0.1:8001/v1/complaints -H \"Authorization: Bearer $PM_TOKEN\" \\\n"
+            '  curl -s -X POST http://127.0.0.1:8001/v1/complaints -H "Authorization: Bearer $PM_TOKEN" \\\n'
             "    -H 'Content-Type: application/json' \\\n"
-            "    -d '{\"estate_id\":\"SUNNY\",\"channel\":\"phone\",\"content\":\"3号楼电梯困人了，快来人\"}'"
+            '    -d \'{"estate_id":"SUNNY","channel":"phone","content":"3号楼电梯困人了，快来人"}\''
         )
         print("\n[run] press Ctrl-C to stop everything.", flush=True)
         while not stopping.wait(1.0):

@@ -25,7 +25,11 @@ ALL = [
 
 async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_factory) -> None:
     stack = stack_factory(
-        engines, topic_prefix, DISPATCH_DEADLINE_CAP_SECONDS="2", SLA_SCAN_SECONDS="0.2", SLA_ESCALATION_STEP_SECONDS="3600"
+        engines,
+        topic_prefix,
+        DISPATCH_DEADLINE_CAP_SECONDS="2",
+        SLA_SCAN_SECONDS="0.2",
+        SLA_ESCALATION_STEP_SECONDS="3600",
     )
     stack.start()
     await asyncio.to_thread(stack.wait_healthy)
@@ -68,8 +72,10 @@ async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_fac
 
         # every hop's stored state, read from each service's own database
         run_id = stack.run_id
-        dbs = {m: Mongo(engines.mongo_url, f"{run_id}_{m}") for m in
-               ("pm_intake", "pm_triage", "pm_dispatch", "pm_sla_monitor", "pm_notifier")}
+        dbs = {
+            m: Mongo(engines.mongo_url, f"{run_id}_{m}")
+            for m in ("pm_intake", "pm_triage", "pm_dispatch", "pm_sla_monitor", "pm_notifier")
+        }
         try:
             triage_doc = await dbs["pm_triage"].collection("triages").find_one({"_id": cid})
             assert triage_doc["decision"] == "accepted" and triage_doc["outbox_pending"] == 0

@@ -9,8 +9,7 @@ from pydantic import ValidationError
 
 from pm_common import topics
 from pm_common.auth import InvalidToken, issue_token, verify_token
-from pm_common.events import ComplaintReceived, Envelope, new_event, parse_payload
-from pm_common.events import registry
+from pm_common.events import ComplaintReceived, Envelope, new_event, parse_payload, registry
 from pm_common.settings import CommonSettings
 
 pytestmark = pytest.mark.unit
@@ -19,8 +18,13 @@ NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 def _received() -> ComplaintReceived:
     return ComplaintReceived(
-        complaint_id="c1", reference_no="SUNNY-20261122-0001", estate_id="SUNNY", channel="app", content="灯坏了",
-        raised_at=NOW, received_at=NOW,
+        complaint_id="c1",
+        reference_no="SUNNY-20261122-0001",
+        estate_id="SUNNY",
+        channel="app",
+        content="灯坏了",
+        raised_at=NOW,
+        received_at=NOW,
     )
 
 
@@ -48,7 +52,9 @@ def test_upcaster_runs_for_older_versions(monkeypatch: pytest.MonkeyPatch) -> No
     old = event.model_copy(update={"schemaversion": 1, "data": {**event.data, "legacy_field": "x"}})
     monkeypatch.setitem(registry.EVENT_TYPES, topics.COMPLAINT_RECEIVED, (2, ComplaintReceived))
     monkeypatch.setitem(
-        registry.UPCASTERS, (topics.COMPLAINT_RECEIVED, 1), lambda d: {k: v for k, v in d.items() if k != "legacy_field"}
+        registry.UPCASTERS,
+        (topics.COMPLAINT_RECEIVED, 1),
+        lambda d: {k: v for k, v in d.items() if k != "legacy_field"},
     )
     assert parse_payload(old) == _received()
     newer = event.model_copy(update={"schemaversion": 3})

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from aiokafka.errors import KafkaError
+from pydantic import BaseModel
+
 from pm_common import topics
 from pm_common.events import ComplaintReceived, Envelope, new_event
 from pm_common.kafka import ConsumerLoop, KafkaPublisher, OutboxRelay, PermanentError
 from pm_common.mongo import Mongo, new_with_outbox, with_outbox
 from pm_common.testing import EventProbe, poll_until
-from pydantic import BaseModel
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from pm_common.kafka.admin import ensure_topics, kafka_reachable
@@ -22,7 +22,7 @@ from pm_common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
-BackgroundJob = Callable[[asyncio.Event], Awaitable[None]]
+BackgroundJob = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 class ServiceRuntime:
@@ -77,7 +77,8 @@ class ServiceRuntime:
         return False
 
     async def _prepare_and_consume(self) -> None:
-        if self._setup is not None and not await self._retry("database setup", lambda: self._setup(self.mongo)):
+        setup = self._setup
+        if setup is not None and not await self._retry("database setup", lambda: setup(self.mongo)):
             return
         s = self.settings
         if not await self._retry("topic setup", lambda: ensure_topics(s.kafka_bootstrap, s.topic_prefix)):

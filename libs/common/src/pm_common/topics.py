@@ -15,6 +15,8 @@ TASK_COMPLETED = "task.completed"
 TASK_OVERDUE = "task.overdue"
 FEEDBACK_SENT = "feedback.sent"
 SURVEY_ANSWERED = "survey.answered"
+COMPLAINT_WITHDRAWN = "complaint.withdrawn"
+COMPLAINT_SUPPLEMENTED = "complaint.supplemented"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -36,6 +38,8 @@ TOPICS: dict[str, TopicSpec] = {
         TopicSpec(TASK_OVERDUE, 6, "A task passed its deadline; carries the escalation level."),
         TopicSpec(FEEDBACK_SENT, 6, "The notifier sent a message to an owner or staff member."),
         TopicSpec(SURVEY_ANSWERED, 6, "An owner answered the satisfaction survey."),
+        TopicSpec(COMPLAINT_WITHDRAWN, 6, "The owner withdrew an open item at intake."),
+        TopicSpec(COMPLAINT_SUPPLEMENTED, 6, "The owner added information or evidence to an open item."),
     )
 }
 

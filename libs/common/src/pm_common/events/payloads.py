@@ -66,6 +66,11 @@ class ComplaintReceived(_Payload):
     recorder_id: str | None = None
     raised_at: datetime
     received_at: datetime
+    # v2 (additive): items answered and closed at intake (当场答复), evidence ids, read-back state
+    resolved_at_intake: bool = False
+    intake_answer: str | None = None
+    evidence_ids: tuple[str, ...] = ()
+    readback_confirmed: bool | None = None
 
 
 class Evidence(_Payload):
@@ -146,3 +151,25 @@ class SurveyAnswered(_Payload):
     satisfied: bool
     comment: str | None = None
     answered_at: datetime
+
+
+class ComplaintWithdrawn(_Payload):
+    """The owner withdrew an open item (intake); downstream stops working on it."""
+
+    complaint_id: str
+    reference_no: str
+    estate_id: str
+    reason: str | None = Field(None, max_length=500)
+    withdrawn_by: Literal["owner", "staff"] = "owner"
+    withdrawn_at: datetime
+
+
+class ComplaintSupplemented(_Payload):
+    """The owner added information or evidence to an open item (intake)."""
+
+    complaint_id: str
+    reference_no: str
+    estate_id: str
+    text: str | None = None
+    evidence_ids: tuple[str, ...] = ()
+    supplemented_at: datetime

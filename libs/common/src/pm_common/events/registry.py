@@ -15,7 +15,9 @@ from pm_common import topics
 from pm_common.events.envelope import Envelope
 from pm_common.events.payloads import (
     ComplaintReceived,
+    ComplaintSupplemented,
     ComplaintTriaged,
+    ComplaintWithdrawn,
     FeedbackSent,
     SurveyAnswered,
     TaskAssigned,
@@ -32,6 +34,8 @@ EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.TASK_OVERDUE: (1, TaskOverdue),
     topics.FEEDBACK_SENT: (1, FeedbackSent),
     topics.SURVEY_ANSWERED: (1, SurveyAnswered),
+    topics.COMPLAINT_WITHDRAWN: (1, ComplaintWithdrawn),
+    topics.COMPLAINT_SUPPLEMENTED: (1, ComplaintSupplemented),
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

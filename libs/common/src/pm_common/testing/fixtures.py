@@ -1,8 +1,8 @@
 """Pytest plugin: start (or reuse) the real local engines once per session; isolate every test.
 
 Set ``MONGO_URL`` and ``KAFKA_BOOTSTRAP`` to run against other engines (e.g. real MongoDB 7).
-Otherwise ``deploy/local/engines.py up`` is run (ports from ``PM_LOCAL_*_PORT`` as there); engines this session started are stopped at
-the end unless ``PM_KEEP_ENGINES=1``.
+Otherwise ``deploy/local/engines.py up`` is run (ports from ``PM_LOCAL_*_PORT`` as there);
+engines this session started are stopped at the end unless ``PM_KEEP_ENGINES=1``.
 """
 
 from __future__ import annotations
