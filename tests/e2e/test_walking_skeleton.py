@@ -40,6 +40,7 @@ async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_fac
     ):
         response = await client.post(
             "/v1/complaints",
+            headers={"X-Correlation-ID": "corr-e2e-1"},
             json={
                 "estate_id": "SUNNY",
                 "channel": "phone",
@@ -57,6 +58,7 @@ async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_fac
             return e.subject == cid
 
         received = (await probe.wait_for(topics.COMPLAINT_RECEIVED, mine))[0]
+        assert received.correlationid == "corr-e2e-1" == response.headers["X-Correlation-ID"]
         assert received.data["owner_phone_masked"] == "138****1234"
         assert "13812341234" not in received.model_dump_json()
         triaged = (await probe.wait_for(topics.COMPLAINT_TRIAGED, mine))[0]

@@ -81,7 +81,10 @@ class ServiceRuntime:
         if setup is not None and not await self._retry("database setup", lambda: setup(self.mongo)):
             return
         s = self.settings
-        if not await self._retry("topic setup", lambda: ensure_topics(s.kafka_bootstrap, s.topic_prefix)):
+        if not await self._retry(
+            "topic setup",
+            lambda: ensure_topics(s.kafka_bootstrap, s.topic_prefix, replication_factor=s.kafka_replication_factor),
+        ):
             return
         self.ready = True
         for job in self.jobs:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from pm_common.api import install_error_handlers, install_health_routes
-from pm_common.logging import configure_logging
+from pm_common.logging import configure_logging, correlation_id
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
 
@@ -41,6 +42,18 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Carry ``X-Correlation-ID`` (or a new one) into logs and every event this request causes."""
+        cid = request.headers.get("x-correlation-id") or uuid.uuid4().hex
+        token = correlation_id.set(cid[:64])
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        response.headers["X-Correlation-ID"] = cid[:64]
+        return response
 
     async def health() -> dict[str, Any]:
         runtime: ServiceRuntime = app.state.runtime

@@ -28,6 +28,9 @@ class CommonSettings(BaseSettings):
         validation_alias=AliasChoices("KAFKA_TOPIC_PREFIX"),
         description="Namespace prepended to every topic name (tests use a random one).",
     )
+    kafka_replication_factor: int = Field(
+        1, validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR"), description="for topics created at start-up"
+    )
     auth_secret: str = Field(DEV_AUTH_SECRET, validation_alias=AliasChoices("PM_AUTH_SECRET"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("PM_LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=AliasChoices("PM_LOG_JSON"))
