@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python constraints.txt libs/common/pyproject.toml services/*/pyproject.toml
-	$(BIN)/pip install -q -c constraints.txt $(PACKAGES) pytest pytest-asyncio hypothesis ruff mypy
+	$(BIN)/pip install -q -c constraints.txt $(PACKAGES) pytest pytest-asyncio hypothesis ruff mypy georeport
 	touch $@
 
 setup: $(VENV)/.installed  ## install Python deps and fetch/build the local engines
