@@ -1,5 +1,4 @@
 from pm_common.service import run
-
 from pm_intake.config import IntakeSettings
 from pm_intake.entrypoints.api import create_app
 

@@ -1,62 +1,47 @@
-"""HTTP API of intake: parse input, call a handler, shape the response."""
+"""HTTP API of intake: routers, error mapping, body-size limit. Entry points only parse, call, shape."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from fastapi import APIRouter, Body, FastAPI, Request
-from pm_common.api import ApiError, Staff, require_estate, require_role
-from pm_common.service import create_service_app, runtime_of
-
-from pm_intake.bootstrap import build_runtime, repository
+from pm_common.bodylimit import install_body_limit
+from pm_common.service import create_service_app
+from pm_intake.bootstrap import build_runtime
 from pm_intake.config import IntakeSettings
-from pm_intake.domain.model import Acknowledgement, Registration, UnknownEstate
-from pm_intake.service_layer import handlers
+from pm_intake.entrypoints import routes_admin, routes_ledger, routes_open311, routes_owner, routes_register
+from pm_intake.entrypoints.errors import install_intake_errors
 
-router = APIRouter(prefix="/v1", tags=["complaints"])
+DESCRIPTION = """
+所有渠道的统一登记（《业主意见处理登记表》）、即时回执、复述确认、当场答复办结、业主进度查询、
+Open311 GeoReport v2 兼容接口、对接系统接入密钥、台账查询与个人信息审计。
 
-
-EXAMPLE = {
-    "estate_id": "SUNNY",
-    "channel": "front_desk",
-    "content": "3号楼2单元电梯困人，里面有老人，请马上派人",
-    "location": {"building": "3", "unit": "2"},
-    "owner": {"name": "张三", "phone": "13812341234"},
-    "urgency_reported": "urgent",
-}
-
-
-@router.post("/complaints", status_code=201, response_model=Acknowledgement, summary="登记投诉/报修/建议 / register")
-async def register_complaint(
-    request: Request, principal: Staff, registration: Annotated[Registration, Body(examples=[EXAMPLE])]
-) -> Acknowledgement:
-    require_role(principal, "front_desk", "supervisor", "project_manager", "integration")
-    require_estate(principal, registration.estate_id)
-    repo = repository(runtime_of(request))
-    try:
-        return await handlers.register(registration, principal.sub, repo, datetime.now(UTC))
-    except UnknownEstate as exc:
-        raise ApiError(
-            422, "unknown_estate", f"项目（小区）{exc.estate_id} 不存在", f"unknown estate {exc.estate_id}"
-        ) from None
-
-
-@router.get("/complaints/{complaint_id}", summary="查看登记详情 / one item with its timeline")
-async def get_complaint(request: Request, principal: Staff, complaint_id: str) -> dict[str, Any]:
-    doc = await repository(runtime_of(request)).get(complaint_id)
-    if doc is None or not principal.can_see(doc["estate_id"]):
-        raise ApiError(404, "not_found", "未找到该记录", "complaint not found")
-    doc["complaint_id"] = doc.pop("_id")
-    doc.pop("processed_events", None)
-    return doc
+Every channel's register, immediate acknowledgement, read-back, on-the-spot closure, owner tracking,
+Open311 GeoReport v2, integration keys, the staff ledger and audited personal-data reveals.
+See docs/intake.md.
+"""
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings or IntakeSettings(),
+    settings = settings or IntakeSettings()
+    app = create_service_app(
+        settings,
         build_runtime,
         title="投诉受理服务 Intake",
-        description="所有渠道的登记、即时回执与业主查询 / every channel's register, acknowledgement, owner tracking",
-        routers=[router],
+        description=DESCRIPTION,
+        routers=[
+            routes_register.router,
+            routes_ledger.router,
+            routes_owner.router,
+            routes_admin.router,
+            routes_open311.router,
+        ],
     )
+    install_intake_errors(app)
+    install_body_limit(app, settings.max_body_bytes)
+
+    @app.exception_handler(routes_open311.Open311Error)
+    async def _open311(_: Request, exc: routes_open311.Open311Error) -> JSONResponse:
+        return routes_open311.open311_error_response(exc)
+
+    return app

@@ -1,105 +1,225 @@
-"""Intake use cases. Handlers take their ports as arguments (wired in bootstrap.py)."""
+"""Intake use cases of staff and integrations: register (any channel), batch, read-back, notes,
+and keeping the register in step with downstream events. Handlers take their ports as arguments."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pm_common.events import ComplaintReceived, Envelope, new_event
+from pm_common.events import Envelope
 from pm_common.events.payloads import ComplaintTriaged, FeedbackSent, TaskAssigned, TaskCompleted
-
-from pm_intake.domain.model import (
-    Acknowledgement,
-    Registration,
-    UnknownEstate,
-    mask_name,
-    mask_phone,
-    reference_number,
-)
-
-SOURCE = "pm/intake"
+from pm_intake.domain import lifecycle
+from pm_intake.domain.channels import Submitter, check_attachments, check_registration
+from pm_intake.domain.errors import IdempotencyConflict, NotFound, UnknownEstate
+from pm_intake.domain.identity import owner_key, token_hash, tracking_token
+from pm_intake.domain.model import Acknowledgement, Registration, mask_email, mask_name, mask_phone
+from pm_intake.service_layer.finalize import acknowledgement, finalize
+from pm_intake.service_layer.policy import IntakePolicy
+from pm_intake.service_layer.ports import AlreadyExists, ComplaintRepository
 
 
-class ComplaintRepository(Protocol):
-    async def estate(self, estate_id: str) -> dict[str, Any] | None: ...
-    async def next_sequence(self, estate_id: str, day: str) -> int: ...
-    async def add(self, document: dict[str, Any], event: Envelope) -> None: ...
-    async def apply_downstream(self, complaint_id: str, event_id: str, update: dict[str, Any]) -> bool: ...
+@dataclass(frozen=True)
+class Filer:
+    """Who files: ``source`` scopes idempotency keys and rate limits; ``recorder_id`` goes in the register."""
+
+    recorder_id: str
+    source: str
+    submitter: Submitter
 
 
-async def register(reg: Registration, recorder_id: str, repo: ComplaintRepository, now: datetime) -> Acknowledgement:
+async def register(
+    reg: Registration,
+    filer: Filer,
+    repo: ComplaintRepository,
+    policy: IntakePolicy,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Acknowledgement:
     estate = await repo.estate(reg.estate_id)
     if estate is None:
         raise UnknownEstate(reg.estate_id)
-    local_day = now.astimezone(ZoneInfo(estate.get("timezone", "Asia/Shanghai"))).strftime("%Y%m%d")
-    ref = reference_number(reg.estate_id, local_day, await repo.next_sequence(reg.estate_id, local_day))
-    complaint_id = uuid.uuid4().hex
-    owner = reg.owner
-    anonymous = reg.channel == "anonymous"
-    payload = ComplaintReceived(
-        complaint_id=complaint_id,
-        reference_no=ref,
-        estate_id=reg.estate_id,
-        channel=reg.channel,
-        content=reg.content,
-        matter=reg.matter,
-        location=reg.location,
-        urgency_reported=reg.urgency_reported,
-        anonymous=anonymous,
-        owner_name_masked=None if anonymous or owner is None else mask_name(owner.name),
-        owner_phone_masked=None if anonymous or owner is None else mask_phone(owner.phone),
-        recorder_id=recorder_id,
-        raised_at=reg.raised_at or now,
-        received_at=now,
-    )
-    event = new_event(payload, source=SOURCE, subject=complaint_id, estate_id=reg.estate_id, now=now)
-    next_contact = now + timedelta(hours=2 if reg.urgency_reported == "urgent" else 24)
-    document = {
+    check_registration(reg, filer.submitter, staff_phone_needs_call_id=policy.staff_phone_needs_call_id)
+    check_attachments(reg.evidence, policy.attachments)
+    fingerprint = hashlib.sha256(reg.model_dump_json().encode()).hexdigest()
+    if idempotency_key:
+        complaint_id = hashlib.sha256(f"{filer.source}|{idempotency_key}".encode()).hexdigest()[:32]
+        existing = await repo.get(complaint_id)
+        if existing is not None:
+            return _replay(existing, fingerprint, estate, policy)
+    else:
+        complaint_id = uuid.uuid4().hex
+    document = _new_document(reg, complaint_id, filer.recorder_id, fingerprint, policy, now)
+    events = []
+    if not reg.hold_for_readback:
+        seq = await repo.next_sequence(reg.estate_id, _local_day(now, estate))
+        confirmed_by = filer.recorder_id if reg.readback_confirmed else None
+        update, event = finalize(document, reg, estate, seq, now, policy, confirmed_by=confirmed_by)
+        document.update(update["$set"])
+        document["timeline"] = update["$push"]["timeline"]["$each"]
+        events.append(event)
+    try:
+        await repo.insert(document, events)
+    except AlreadyExists:
+        existing = await repo.get(complaint_id)
+        assert existing is not None
+        return _replay(existing, fingerprint, estate, policy)
+    token = tracking_token(policy.owner_secret, complaint_id) if "tracking_hash" in document else None
+    return acknowledgement(document, estate, token)
+
+
+def _new_document(
+    reg: Registration, complaint_id: str, recorder_id: str, fingerprint: str, policy: IntakePolicy, now: datetime
+) -> dict[str, Any]:
+    stored = reg.model_dump(mode="json", exclude={"owner"})
+    document: dict[str, Any] = {
         "_id": complaint_id,
-        "reference_no": ref,
         "estate_id": reg.estate_id,
-        "status": "received",
-        "registration": reg.model_dump(mode="json", exclude={"owner"} if anonymous else set()),
+        "channel": reg.channel,
+        "status": "draft",
+        "registration": stored,
         "recorder_id": recorder_id,
         "received_at": now,
-        "timeline": [{"at": now, "kind": "received", "note": "已登记 / registered"}],
+        "raised_at": reg.raised_at or now,
+        "readback": {"required": reg.channel in ("front_desk", "phone", "visit"), "confirmed": False},
+        "idempotency": {"fingerprint": fingerprint},
+        "timeline": [],
         "processed_events": [],
     }
-    await repo.add(document, event)
-    return Acknowledgement(
-        complaint_id=complaint_id,
-        reference_no=ref,
-        status="received",
-        message=f"感谢您的反馈，已登记，编号 {ref}。我们将在 {_fmt(next_contact, estate)} 前与您联系。",
-        message_en=f"Thank you, your item is recorded as {ref}. We will contact you by {next_contact.isoformat()}.",
-        next_contact_by=next_contact,
-    )
+    owner = reg.owner if reg.channel != "anonymous" else None
+    if owner is not None and owner.has_identity():
+        stored["owner"] = {
+            "name": mask_name(owner.name),
+            "phone": mask_phone(owner.phone),
+            "email": mask_email(owner.email),
+            "building": owner.building,
+            "unit": owner.unit,
+            "room": owner.room,
+        }
+        pii = {k: v for k, v in (("name", owner.name), ("phone", owner.phone), ("email", owner.email)) if v}
+        if pii:
+            document["pii"] = pii
+        if owner.phone:
+            document["owner_key"] = owner_key(policy.owner_secret, owner.phone)
+    if "owner_key" not in document:  # anonymous or no phone: the owner follows the item with a token
+        document["tracking_hash"] = token_hash(tracking_token(policy.owner_secret, complaint_id))
+    return document
 
 
-def _fmt(moment: datetime, estate: dict[str, Any]) -> str:
-    return moment.astimezone(ZoneInfo(estate.get("timezone", "Asia/Shanghai"))).strftime("%m月%d日 %H:%M")
+def _replay(
+    existing: dict[str, Any], fingerprint: str, estate: dict[str, Any], policy: IntakePolicy
+) -> Acknowledgement:
+    if existing.get("idempotency", {}).get("fingerprint") != fingerprint:
+        raise IdempotencyConflict()
+    token = tracking_token(policy.owner_secret, existing["_id"]) if existing.get("tracking_hash") else None
+    return acknowledgement(existing, estate, token)
+
+
+def _local_day(now: datetime, estate: dict[str, Any]) -> str:
+    return now.astimezone(ZoneInfo(estate.get("timezone", "Asia/Shanghai"))).strftime("%Y%m%d")
+
+
+async def register_batch(
+    regs: list[Registration],
+    filer: Filer,
+    repo: ComplaintRepository,
+    policy: IntakePolicy,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> list[Acknowledgement]:
+    """Many slips / answers at once (意见箱、恳谈会、问卷). Every item is checked before any is stored."""
+    for reg in regs:
+        if await repo.estate(reg.estate_id) is None:
+            raise UnknownEstate(reg.estate_id)
+        check_registration(reg, filer.submitter, staff_phone_needs_call_id=policy.staff_phone_needs_call_id)
+        check_attachments(reg.evidence, policy.attachments)
+    return [
+        await register(reg, filer, repo, policy, now, f"{idempotency_key}#{i}" if idempotency_key else None)
+        for i, reg in enumerate(regs)
+    ]
+
+
+async def confirm_readback(
+    complaint_id: str,
+    staff_id: str,
+    visible: Any,
+    repo: ComplaintRepository,
+    policy: IntakePolicy,
+    now: datetime,
+    corrected_content: str | None = None,
+) -> Acknowledgement:
+    """The owner agreed to the read-back: the draft becomes a registered item (reference, event)."""
+    doc = await repo.get(complaint_id)
+    if doc is None or not visible(doc["estate_id"]):
+        raise NotFound()
+    lifecycle.ensure_draft(doc["status"])
+    estate = await repo.estate(doc["estate_id"]) or {"_id": doc["estate_id"]}
+    stored = dict(doc["registration"])
+    if corrected_content:
+        stored["content"] = corrected_content
+    reg = Registration.model_validate({**stored, "owner": None, "hold_for_readback": False})
+    seq = await repo.next_sequence(doc["estate_id"], _local_day(now, estate))
+    update, event = finalize(doc, reg, estate, seq, now, policy, confirmed_by=staff_id)
+    if corrected_content:
+        update["$set"]["registration.content"] = corrected_content
+    if not await repo.update(complaint_id, "draft", update, [event]):
+        raise NotFound()  # confirmed concurrently by someone else: the draft is gone
+    final = await repo.get(complaint_id)
+    assert final is not None
+    token = tracking_token(policy.owner_secret, complaint_id) if final.get("tracking_hash") else None
+    return acknowledgement(final, estate, token)
+
+
+async def add_note(
+    complaint_id: str,
+    text: str,
+    visibility: lifecycle.Visibility,
+    staff_id: str,
+    visible: Any,
+    repo: ComplaintRepository,
+    now: datetime,
+) -> None:
+    """A progress note for the owner, or an internal note the owner never sees."""
+    doc = await repo.get(complaint_id)
+    if doc is None or not visible(doc["estate_id"]):
+        raise NotFound()
+    entry = lifecycle.entry(now, "note", text, visibility, by=staff_id)
+    if not await repo.update(complaint_id, doc["status"], {"$push": {"timeline": entry}}, []):
+        raise NotFound()
 
 
 async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintRepository) -> None:
-    """Keep the register's live status and owner timeline in step with the workflow."""
+    """Keep the register's live status and owner timeline in step with the workflow (idempotent)."""
     at = envelope.time
     if isinstance(payload, ComplaintTriaged):
-        status = "rejected" if payload.decision == "rejected" else "triaged"
-        entry = {"at": at, "kind": "triaged", "note": f"已分类：{payload.category} / {payload.urgency}"}
-        update = {"$set": {"status": status, "triage": payload.model_dump(mode="json")}, "$push": {"timeline": entry}}
+        proposed = "rejected" if payload.decision == "rejected" else "triaged"
+        note = f"已分类：{payload.category} / {payload.urgency}"
+        if payload.decision == "rejected" and payload.rejection_reason:
+            note = f"不予受理：{payload.rejection_reason}"
+        entry, extra = lifecycle.entry(at, "triaged", note), {"triage": payload.model_dump(mode="json")}
     elif isinstance(payload, TaskAssigned):
-        entry = {"at": at, "kind": "assigned", "note": f"已派单至 {payload.department}"}
-        update = {"$set": {"status": "in_progress", "task_id": payload.task_id}, "$push": {"timeline": entry}}
+        proposed, extra = "in_progress", {"task_id": payload.task_id}
+        entry = lifecycle.entry(at, "assigned", f"已派单至 {payload.department}")
     elif isinstance(payload, TaskCompleted):
-        entry = {"at": at, "kind": "result", "note": payload.result_summary}
-        update = {"$set": {"status": "done"}, "$push": {"timeline": entry}}
-    elif isinstance(payload, FeedbackSent):
-        if payload.recipient_role != "owner":
-            return
-        entry = {"at": at, "kind": "feedback", "note": payload.message_zh}
-        update = {"$push": {"timeline": entry}}
+        proposed, extra = "done", {}
+        entry = lifecycle.entry(at, "result", payload.result_summary)
+    elif isinstance(payload, FeedbackSent) and payload.recipient_role == "owner":
+        proposed, extra = "", {}
+        entry = lifecycle.entry(at, "feedback", payload.message_zh)
     else:
         return
-    await repo.apply_downstream(envelope.subject, envelope.id, update)
+    for _ in range(5):  # a concurrent status change (e.g. a withdrawal) makes the guarded update miss: re-read
+        doc = await repo.get(envelope.subject)
+        if doc is None or envelope.id in doc.get("processed_events", []):
+            return
+        current = doc["status"]
+        status = lifecycle.status_after(current, proposed) if proposed else current
+        if current in lifecycle.TERMINAL_STATUSES:  # late work on a withdrawn / closed item: staff-only trace
+            entry = {**entry, "visibility": "internal"}
+        update = {"$set": {"status": status, **extra}, "$push": {"timeline": entry}}
+        if await repo.apply_downstream(envelope.subject, envelope.id, current, update):
+            return
+    raise RuntimeError(f"could not apply {envelope.type} to {envelope.subject} after retries")

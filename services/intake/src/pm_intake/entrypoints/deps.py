@@ -1,0 +1,88 @@
+"""FastAPI dependencies: adapters, the filing caller (staff token or integration API key), the owner,
+and per-source rate limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from pm_common.api import ApiError, current_staff
+from pm_common.auth import Principal
+from pm_common.service import runtime_of
+from pm_intake.bootstrap import Adapters, adapters_of
+from pm_intake.config import IntakeSettings
+from pm_intake.domain.channels import Submitter
+from pm_intake.domain.identity import OwnerPrincipal, verify_owner_token
+from pm_intake.entrypoints.errors import RateLimited
+from pm_intake.service_layer import integrations
+from pm_intake.service_layer.handlers import Filer
+
+
+def get_adapters(request: Request) -> Adapters:
+    return adapters_of(runtime_of(request))
+
+
+def get_settings(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.settings
+    return settings
+
+
+Deps = Annotated[Adapters, Depends(get_adapters)]
+Settings = Annotated[IntakeSettings, Depends(get_settings)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def enforce_rate(adapters: Adapters, source: str, limit: int, window_seconds: int) -> None:
+    decision = await adapters.limiter.hit(source, limit, window_seconds)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after_seconds)
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    filer: Filer
+    integration: integrations.Integration | None = None
+
+
+async def integration_of(request: Request, adapters: Adapters, api_key: str | None = None) -> integrations.Integration:
+    key = api_key or request.headers.get("x-api-key")
+    found = await integrations.authenticate(key, adapters.keys) if key else None
+    if found is None:
+        raise ApiError(401, "unauthorized", "接入密钥无效或已停用", "invalid or revoked API key")
+    return found
+
+
+async def current_caller(request: Request, adapters: Deps) -> Caller:
+    """A staff member (Bearer token) or an integration (``X-Api-Key``)."""
+    if request.headers.get("x-api-key"):
+        found = await integration_of(request, adapters)
+        principal = Principal(sub=f"integration:{found.key_id}", role="integration", estates=found.estates, exp=2**31)
+        filer = Filer(principal.sub, f"key:{found.key_id}", Submitter(True, found.channels))
+        return Caller(principal, filer, found)
+    staff = await current_staff(request)
+    submitter = Submitter(staff.role == "integration")
+    return Caller(staff, Filer(staff.sub, f"staff:{staff.sub}", submitter))
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def current_owner(request: Request, settings: Settings, adapters: Deps) -> OwnerPrincipal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "需要业主令牌（请先验证手机号或查询凭证）", "missing owner token")
+    owner = verify_owner_token(adapters.policy.owner_secret, token.strip(), datetime.now(UTC).timestamp())
+    await enforce_rate(
+        adapters, f"owner:{owner.sub}", settings.owner_rate_limit_requests, settings.rate_limit_window_seconds
+    )
+    return owner
+
+
+OwnerDep = Annotated[OwnerPrincipal, Depends(current_owner)]

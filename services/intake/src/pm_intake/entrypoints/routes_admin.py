@@ -1,0 +1,103 @@
+"""Administration of integration API keys (CTI, WeChat gateway, app backend, Open311 clients)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from pm_common.api import ApiError, Staff, require_role
+from pm_common.events.payloads import Channel
+from pm_intake.entrypoints import examples
+from pm_intake.entrypoints.deps import Deps
+from pm_intake.service_layer import integrations
+
+router = APIRouter(prefix="/v1/admin", tags=["接入管理 integrations"])
+
+
+class NewIntegration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=100)
+    channels: list[Channel] = Field(min_length=1, description="允许使用的渠道")
+    estates: list[str] = Field(min_length=1, description='服务的项目，或 ["*"] 表示全部')
+
+
+@router.post(
+    "/integrations",
+    status_code=201,
+    summary="创建对接系统接入密钥（仅显示一次）/ create an integration API key",
+    responses={
+        201: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "api_key": "ik_1a2b3c4d5e6f.s3cr3t…",
+                        "key_id": "ik_1a2b3c4d5e6f",
+                        "name": "呼叫中心 CTI",
+                        "channels": ["phone"],
+                        "estates": ["JADE", "SUNNY"],
+                    }
+                }
+            }
+        }
+    },
+)
+async def create_integration(
+    staff: Staff, deps: Deps, body: Annotated[NewIntegration, Body(openapi_examples=examples.INTEGRATION)]
+) -> dict[str, Any]:
+    require_role(staff, "admin")
+    api_key, record = await integrations.create_key(
+        body.name, list(body.channels), body.estates, deps.keys, datetime.now(UTC)
+    )
+    return {"api_key": api_key, **record}
+
+
+@router.get(
+    "/integrations",
+    summary="接入密钥列表（不含密钥本身）/ list integration keys",
+    responses=examples.response(
+        [
+            {
+                "key_id": "ik_1a2b3c4d5e6f",
+                "name": "呼叫中心 CTI",
+                "channels": ["phone"],
+                "estates": ["SUNNY"],
+                "created_at": "2026-11-22T00:00:00Z",
+                "revoked_at": None,
+            }
+        ]
+    ),
+)
+async def list_integrations(staff: Staff, deps: Deps) -> list[dict[str, Any]]:
+    require_role(staff, "admin")
+    return [integrations.public(k) for k in await deps.keys.all()]
+
+
+@router.post(
+    "/integrations/{key_id}/revoke",
+    status_code=204,
+    summary="停用接入密钥 / revoke an integration key",
+    responses={
+        404: {
+            "description": "未找到",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "error": {
+                            "code": "not_found",
+                            "message": "未找到该接入密钥或已停用",
+                            "message_en": "key not found or already revoked",
+                        }
+                    }
+                }
+            },
+        }
+    },
+)
+async def revoke_integration(key_id: str, staff: Staff, deps: Deps) -> None:
+    require_role(staff, "admin")
+    if not await deps.keys.revoke(key_id, datetime.now(UTC)):
+        raise ApiError(404, "not_found", "未找到该接入密钥或已停用", "key not found or already revoked")

@@ -1,0 +1,107 @@
+"""Staff reads: ledger search (台账), one item, the audited reveal of personal data, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from pm_common.api import Staff, require_role
+from pm_common.events.payloads import Channel
+from pm_intake.domain.ledger import LedgerQuery, estate_scope
+from pm_intake.domain.model import Status
+from pm_intake.entrypoints import examples
+from pm_intake.entrypoints.deps import Deps
+from pm_intake.service_layer import staff as staff_handlers
+
+router = APIRouter(prefix="/v1", tags=["台账 ledger"])
+READERS = ("front_desk", "supervisor", "project_manager", "handler", "leadership")
+
+
+@router.get(
+    "/complaints",
+    summary="台账查询：按项目、状态、渠道、日期、关键词 / search the ledger",
+    description="只返回本人负责项目的数据；联系人信息为脱敏形式；按登记时间倒序分页。",
+    responses=examples.response(examples.LEDGER),
+)
+async def search_ledger(
+    staff: Staff,
+    deps: Deps,
+    estate_id: Annotated[str | None, Query(description="项目编号，如 SUNNY")] = None,
+    status: Annotated[Status | None, Query(description="状态")] = None,
+    channel: Annotated[Channel | None, Query(description="渠道")] = None,
+    date_from: Annotated[datetime | None, Query(description="登记时间起（含），ISO 8601")] = None,
+    date_to: Annotated[datetime | None, Query(description="登记时间止（不含），ISO 8601")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="内容关键词，如 漏水")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    require_role(staff, *READERS)
+    query = LedgerQuery(
+        estates=estate_scope(staff.estates, estate_id),
+        status=status,
+        channel=channel,
+        date_from=date_from,
+        date_to=date_to,
+        text=q,
+        page=page,
+        page_size=page_size,
+    )
+    return await staff_handlers.search(query, deps.repo)
+
+
+@router.get(
+    "/complaints/{complaint_id}",
+    summary="查看登记详情（含内部时间线，联系人脱敏）/ one item with its timeline",
+    responses=examples.response(
+        {**examples.OWNER_ITEM, "registration": {"owner": {"name": "李*", "phone": "139****1111"}}}
+    ),
+)
+async def get_complaint(complaint_id: str, staff: Staff, deps: Deps) -> dict[str, Any]:
+    require_role(staff, *READERS)
+    return await staff_handlers.get_item(complaint_id, staff.can_see, deps.repo)
+
+
+class RevealRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=4, max_length=200, description="查看完整联系方式的理由（记入审计）")
+
+
+@router.post(
+    "/complaints/{complaint_id}/reveal",
+    summary="查看完整姓名/电话（需理由，全程审计）/ reveal personal data (audited)",
+    description="仅限本项目的客服、客服主管、项目经理；每次查看写入审计日志（谁、何时、查看了什么、理由）。匿名登记无可查看内容（409）。",
+    responses=examples.response({"complaint_id": "4f1c…", "name": "李四", "phone": "13900001111", "audit_id": "9d2e…"}),
+)
+async def reveal(
+    complaint_id: str, staff: Staff, deps: Deps, body: Annotated[RevealRequest, Body(openapi_examples=examples.REVEAL)]
+) -> dict[str, Any]:
+    require_role(staff, "front_desk", "supervisor", "project_manager")
+    return await staff_handlers.reveal(
+        complaint_id, body.reason, staff.sub, staff.role, staff.can_see, deps.repo, deps.audit, datetime.now(UTC)
+    )
+
+
+@router.get(
+    "/complaints/{complaint_id}/audit",
+    summary="个人信息查看审计记录 / audit trail of personal-data reveals",
+    responses=examples.response(
+        [
+            {
+                "at": "2026-11-22T02:00:00Z",
+                "actor": "sup-1",
+                "role": "supervisor",
+                "action": "reveal_personal_data",
+                "fields": ["name", "phone"],
+                "reason": "电话回访，告知维修结果",
+                "audit_id": "9d2e…",
+            }
+        ]
+    ),
+)
+async def audit_trail(complaint_id: str, staff: Staff, deps: Deps) -> list[dict[str, Any]]:
+    require_role(staff, "supervisor", "project_manager", "leadership")
+    return await staff_handlers.audit_trail(complaint_id, staff.can_see, deps.repo, deps.audit)

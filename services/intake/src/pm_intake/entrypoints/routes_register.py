@@ -1,0 +1,151 @@
+"""Registering items: any channel (staff or integration), batches, read-back confirmation, notes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Header
+from pydantic import BaseModel, ConfigDict, Field
+
+from pm_common.api import Staff, require_estate, require_role
+from pm_common.events.payloads import Location, Urgency
+from pm_intake.domain.model import Acknowledgement, ChannelDetails, EvidenceRef, Owner, Registration
+from pm_intake.entrypoints import examples
+from pm_intake.entrypoints.deps import CallerDep, Deps, Settings, enforce_rate
+from pm_intake.service_layer import handlers
+
+router = APIRouter(prefix="/v1", tags=["登记 register"])
+FILING_ROLES = ("front_desk", "supervisor", "project_manager", "integration")
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=100, description="幂等键：同一键重试不会重复登记"),
+]
+
+
+@router.post(
+    "/complaints",
+    status_code=201,
+    response_model=Acknowledgement,
+    summary="登记投诉/报修/建议（任一渠道）/ register an item",
+    description=(
+        "按《业主意见处理登记表》登记，立即返回回执（编号、下次联系时间）并通过发件箱发布 `complaint.received`。"
+        "员工用 Bearer 令牌，对接系统用 `X-Api-Key`。各渠道必填项见文档；口头渠道可先存草稿待复述确认；"
+        "`answered_on_spot` 表示当场答复并办结。带 `Idempotency-Key` 的重试返回同一条登记。"
+    ),
+    responses={201: {"content": {"application/json": {"example": examples.ACK}}}},
+)
+async def register_complaint(
+    caller: CallerDep,
+    deps: Deps,
+    settings: Settings,
+    registration: Annotated[Registration, Body(openapi_examples=examples.REGISTER)],
+    idempotency_key: IdempotencyKey = None,
+) -> Acknowledgement:
+    require_role(caller.principal, *FILING_ROLES)
+    require_estate(caller.principal, registration.estate_id)
+    await enforce_rate(deps, caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds)
+    return await handlers.register(
+        registration, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key
+    )
+
+
+class BatchItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=2, max_length=5000)
+    matter: str | None = Field(None, max_length=200)
+    location: Location = Location()
+    owner: Owner | None = None
+    people_involved: list[str] = Field(default_factory=list, max_length=20)
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+    urgency_reported: Urgency | None = None
+    raised_at: datetime | None = None
+
+
+class BatchRegistration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    estate_id: str = Field(min_length=1, max_length=40)
+    channel: Literal["suggestion_box", "owner_meeting", "survey", "letter"]
+    channel_details: ChannelDetails = ChannelDetails()
+    items: list[BatchItem] = Field(min_length=1, max_length=200)
+
+
+class BatchAcknowledgement(BaseModel):
+    count: int
+    items: list[Acknowledgement]
+
+
+@router.post(
+    "/complaints/batch",
+    status_code=201,
+    response_model=BatchAcknowledgement,
+    summary="批量登记（意见箱、恳谈会、问卷、来信）/ batch entry",
+    description="一次录入多张意见条或多份问卷答复；全部校验通过才入库，每条各自生成编号并发布事件。",
+    responses={201: {"content": {"application/json": {"example": {"count": 1, "items": [examples.ACK]}}}}},
+)
+async def register_batch(
+    caller: CallerDep,
+    deps: Deps,
+    settings: Settings,
+    batch: Annotated[BatchRegistration, Body(openapi_examples=examples.BATCH)],
+    idempotency_key: IdempotencyKey = None,
+) -> BatchAcknowledgement:
+    require_role(caller.principal, *FILING_ROLES)
+    require_estate(caller.principal, batch.estate_id)
+    await enforce_rate(deps, caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds)
+    shared = {"estate_id": batch.estate_id, "channel": batch.channel, "channel_details": batch.channel_details}
+    regs = [Registration.model_validate({**shared, **item.model_dump(exclude_unset=True)}) for item in batch.items]
+    acks = await handlers.register_batch(regs, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key)
+    return BatchAcknowledgement(count=len(acks), items=acks)
+
+
+class ReadbackConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner_agreed: Literal[True] = Field(description="业主已认可复述内容")
+    content: str | None = Field(None, min_length=2, max_length=5000, description="按业主更正后的内容（可选）")
+
+
+@router.post(
+    "/complaints/{complaint_id}/readback",
+    response_model=Acknowledgement,
+    summary="复述确认：草稿转为正式登记 / confirm the read-back of a draft",
+    description="记录确认人与时间，分配编号，发布 `complaint.received`，返回回执。",
+    responses={200: {"content": {"application/json": {"example": examples.ACK}}}},
+)
+async def confirm_readback(
+    complaint_id: str,
+    staff: Staff,
+    deps: Deps,
+    body: Annotated[ReadbackConfirmation, Body(openapi_examples=examples.READBACK)],
+) -> Acknowledgement:
+    require_role(staff, "front_desk", "supervisor", "project_manager")
+    return await handlers.confirm_readback(
+        complaint_id, staff.sub, staff.can_see, deps.repo, deps.policy, datetime.now(UTC), body.content
+    )
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=2, max_length=2000)
+    visibility: Literal["owner", "internal"] = Field(
+        "internal", description="owner：业主可见的进展；internal：内部备注"
+    )
+
+
+@router.post(
+    "/complaints/{complaint_id}/notes",
+    status_code=204,
+    summary="添加进展说明或内部备注 / add a progress or internal note",
+    description="`owner` 可见的说明会出现在业主查询的时间线中；`internal` 备注业主永远看不到。",
+)
+async def add_note(
+    complaint_id: str, staff: Staff, deps: Deps, note: Annotated[Note, Body(openapi_examples=examples.NOTE)]
+) -> None:
+    require_role(staff, "front_desk", "supervisor", "project_manager", "handler")
+    await handlers.add_note(
+        complaint_id, note.text, note.visibility, staff.sub, staff.can_see, deps.repo, datetime.now(UTC)
+    )
