@@ -48,7 +48,8 @@ def main() -> int:
             "[run] try:\n"
             '  curl -s -X POST http://127.0.0.1:8001/v1/complaints -H "Authorization: Bearer $PM_TOKEN" \\\n'
             "    -H 'Content-Type: application/json' \\\n"
-            '    -d \'{"estate_id":"SUNNY","channel":"phone","content":"3号楼电梯困人了，快来人"}\''
+            '    -d \'{"estate_id":"SUNNY","channel":"phone","content":"3号楼电梯困人了，快来人",'
+            '"owner":{"phone":"13812341234"}}\''
         )
         print("\n[run] press Ctrl-C to stop everything.", flush=True)
         while not stopping.wait(1.0):
