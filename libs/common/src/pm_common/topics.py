@@ -17,6 +17,8 @@ FEEDBACK_SENT = "feedback.sent"
 SURVEY_ANSWERED = "survey.answered"
 COMPLAINT_WITHDRAWN = "complaint.withdrawn"
 COMPLAINT_SUPPLEMENTED = "complaint.supplemented"
+INCIDENT_DECLARED = "incident.declared"
+INCIDENT_RESOLVED = "incident.resolved"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -40,6 +42,8 @@ TOPICS: dict[str, TopicSpec] = {
         TopicSpec(SURVEY_ANSWERED, 6, "An owner answered the satisfaction survey."),
         TopicSpec(COMPLAINT_WITHDRAWN, 6, "The owner withdrew an open item at intake."),
         TopicSpec(COMPLAINT_SUPPLEMENTED, 6, "The owner added information or evidence to an open item."),
+        TopicSpec(INCIDENT_DECLARED, 6, "Triage declared a group incident (群诉); keyed by incident id."),
+        TopicSpec(INCIDENT_RESOLVED, 6, "A group incident was resolved with one broadcast answer."),
     )
 }
 

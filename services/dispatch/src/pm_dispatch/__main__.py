@@ -1,5 +1,4 @@
 from pm_common.service import run
-
 from pm_dispatch.config import DispatchSettings
 from pm_dispatch.entrypoints.api import create_app
 

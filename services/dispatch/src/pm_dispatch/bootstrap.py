@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from pm_common import topics
 from pm_common.events import ComplaintTriaged, Envelope
+from pm_common.events.payloads import GroupIncidentDeclared, GroupIncidentResolved
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
-
 from pm_dispatch.adapters.repository import TASKS, MongoTaskRepository
 from pm_dispatch.config import DispatchSettings
-from pm_dispatch.service_layer import handlers
+from pm_dispatch.service_layer import handlers, incidents
 
 
 def build_runtime(settings: CommonSettings) -> ServiceRuntime:
@@ -24,4 +24,14 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
         await handlers.create_task(envelope, payload, repo, datetime.now(UTC), settings.deadline_cap_seconds)
 
     runtime.subscribe(topics.COMPLAINT_TRIAGED, on_triaged)
+
+    async def on_incident(envelope: Envelope, payload: object) -> None:
+        now = datetime.now(UTC)
+        if isinstance(payload, GroupIncidentDeclared):
+            await incidents.open_incident_sheet(envelope, payload, repo, now)
+        elif isinstance(payload, GroupIncidentResolved):
+            await incidents.close_incident_tasks(envelope, payload, repo, now)
+
+    runtime.subscribe(topics.INCIDENT_DECLARED, on_incident)
+    runtime.subscribe(topics.INCIDENT_RESOLVED, on_incident)
     return runtime

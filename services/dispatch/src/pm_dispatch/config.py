@@ -1,5 +1,6 @@
-from pm_common.settings import CommonSettings
 from pydantic_settings import SettingsConfigDict
+
+from pm_common.settings import CommonSettings
 
 
 class DispatchSettings(CommonSettings):

@@ -1,5 +1,4 @@
 from pm_common.service import run
-
 from pm_notifier.config import NotifierSettings
 from pm_notifier.entrypoints.api import create_app
 

@@ -8,7 +8,6 @@ from pm_common import topics
 from pm_common.events import Envelope
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
-
 from pm_notifier.adapters.repository import NOTIFICATIONS, MongoNotificationRepository
 from pm_notifier.config import NotifierSettings
 from pm_notifier.service_layer import handlers
@@ -24,6 +23,12 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
     async def on_event(envelope: Envelope, payload: object) -> None:
         await handlers.notify(envelope, payload, repo, datetime.now(UTC))
 
-    for topic in (topics.TASK_OVERDUE, topics.COMPLAINT_TRIAGED, topics.TASK_COMPLETED):
+    for topic in (
+        topics.TASK_OVERDUE,
+        topics.COMPLAINT_TRIAGED,
+        topics.TASK_COMPLETED,
+        topics.INCIDENT_DECLARED,
+        topics.INCIDENT_RESOLVED,
+    ):
         runtime.subscribe(topic, on_event)
     return runtime

@@ -1,5 +1,4 @@
 from pm_common.service import run
-
 from pm_sla_monitor.config import SlaSettings
 from pm_sla_monitor.entrypoints.api import create_app
 

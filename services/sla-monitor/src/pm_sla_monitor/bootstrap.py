@@ -11,7 +11,6 @@ from pm_common import topics
 from pm_common.events import Envelope, TaskAssigned, TaskCompleted
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
-
 from pm_sla_monitor.adapters.repository import TIMERS, MongoTimerRepository
 from pm_sla_monitor.config import SlaSettings
 from pm_sla_monitor.service_layer import handlers

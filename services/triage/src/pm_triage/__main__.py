@@ -1,5 +1,4 @@
 from pm_common.service import run
-
 from pm_triage.config import TriageSettings
 from pm_triage.entrypoints.api import create_app
 

@@ -46,3 +46,26 @@ def test_policy_overrides_and_suggestion_reply() -> None:
 def test_deadline_in_a_year_without_holiday_data_warns() -> None:
     d = compute_deadlines(datetime(2031, 3, 3, 9, 0, tzinfo=UTC), "general", "engineering", SlaPolicy(), CAL)
     assert d.warnings and "2031" in d.warnings[0]
+
+
+def test_per_category_targets_and_complex_plan_and_acknowledgement() -> None:
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=SH)
+    policy = SlaPolicy.model_validate(
+        {"acknowledge_minutes": 30, "by_category": {"fees_finance": {"complaint_working_days": 5}}}
+    )
+    fees = compute_deadlines(monday, "general", "fees_finance", policy, CAL)
+    assert local(fees.resolve_by) == datetime(2026, 12, 1, 0, 0, tzinfo=SH)  # 5 working days: end of Mon 30 Nov
+    assert fees.acknowledge_by == monday + timedelta(minutes=30)
+    other = compute_deadlines(monday, "general", "customer_service", policy, CAL)
+    assert local(other.resolve_by) == datetime(2026, 11, 27, 0, 0, tzinfo=SH)  # estate default: 3
+    plan = compute_deadlines(monday, "general", "engineering", SlaPolicy(), CAL, scope="group")
+    assert local(plan.resolve_by) == datetime(2026, 12, 1, 0, 0, tzinfo=SH)  # Z = 5: a plan for a group-wide issue
+
+
+def test_policy_refuses_unknown_time_zone_and_unknown_fields() -> None:
+    with pytest.raises(ValueError, match="unknown time zone"):
+        SlaPolicy(timezone="Mars/Olympus")
+    with pytest.raises(ValueError):
+        SlaPolicy.model_validate({"repair_days": 2})
+    with pytest.raises(ValueError):
+        SlaPolicy.model_validate({"by_category": {"plumbing": {"repair_working_days": 1}}})

@@ -87,6 +87,22 @@ class Deadlines(_Payload):
     warnings: tuple[str, ...] = ()
 
 
+class TriageReview(_Payload):
+    """A supervisor's review of a triage decision: who, when, why, and what was changed."""
+
+    reviewed_by: str
+    reviewed_at: datetime
+    action: Literal["confirm", "override", "reject"]
+    note: str | None = None
+    previous_decision: Literal["accepted", "rejected", "needs_review"]
+    changed: tuple[str, ...] = Field(
+        (), description="fields the supervisor changed: category, urgency, scope, decision"
+    )
+    original_category: Category | None = None
+    original_urgency: Urgency | None = None
+    original_scope: Scope | None = None
+
+
 class ComplaintTriaged(_Payload):
     complaint_id: str
     estate_id: str
@@ -100,6 +116,15 @@ class ComplaintTriaged(_Payload):
     emotional: bool = False
     deadlines: Deadlines
     triaged_at: datetime
+    # v2 (all optional): responsibility, review, duplicate and group-incident links
+    referral: str | None = Field(None, description="outside_duties: which authority or company to contact")
+    review_reasons: tuple[str, ...] = Field((), description="why a supervisor must decide (needs_review)")
+    duplicate_of: str | None = Field(None, description="near-identical open item of the same household")
+    related_to: str | None = Field(None, description="first report of the same fault by another household")
+    fault_key: str | None = Field(None, description="estate|place|nature counted for group incidents")
+    incident_id: str | None = Field(None, description="the group incident (群诉) this complaint belongs to")
+    review: TriageReview | None = Field(None, description="set when a supervisor made this decision")
+    received_at: datetime | None = Field(None, description="when intake received it (windows of group incidents)")
 
 
 class TaskAssigned(_Payload):
@@ -173,3 +198,31 @@ class ComplaintSupplemented(_Payload):
     text: str | None = None
     evidence_ids: tuple[str, ...] = ()
     supplemented_at: datetime
+
+
+class GroupIncidentDeclared(_Payload):
+    """Triage declared a group incident (群诉): N complaints on one fault in one window. Keyed by incident id."""
+
+    incident_id: str
+    estate_id: str
+    fault_key: str
+    place: str
+    category: Category
+    window_start: datetime
+    window_end: datetime
+    threshold: int = Field(ge=2)
+    complaint_ids: tuple[str, ...]
+    escalate_to: tuple[Literal["project_manager", "company"], ...] = ("project_manager", "company")
+    declared_at: datetime
+
+
+class GroupIncidentResolved(_Payload):
+    """A supervisor resolved a group incident with one answer for every linked complaint."""
+
+    incident_id: str
+    estate_id: str
+    complaint_ids: tuple[str, ...]
+    answer_zh: str
+    answer_en: str | None = None
+    resolved_by: str
+    resolved_at: datetime

@@ -19,6 +19,8 @@ from pm_common.events.payloads import (
     ComplaintTriaged,
     ComplaintWithdrawn,
     FeedbackSent,
+    GroupIncidentDeclared,
+    GroupIncidentResolved,
     SurveyAnswered,
     TaskAssigned,
     TaskCompleted,
@@ -28,7 +30,7 @@ from pm_common.events.payloads import (
 # event type -> (current version, payload model). Event type names equal their topic names.
 EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.COMPLAINT_RECEIVED: (1, ComplaintReceived),
-    topics.COMPLAINT_TRIAGED: (1, ComplaintTriaged),
+    topics.COMPLAINT_TRIAGED: (2, ComplaintTriaged),
     topics.TASK_ASSIGNED: (1, TaskAssigned),
     topics.TASK_COMPLETED: (1, TaskCompleted),
     topics.TASK_OVERDUE: (1, TaskOverdue),
@@ -36,11 +38,17 @@ EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.SURVEY_ANSWERED: (1, SurveyAnswered),
     topics.COMPLAINT_WITHDRAWN: (1, ComplaintWithdrawn),
     topics.COMPLAINT_SUPPLEMENTED: (1, ComplaintSupplemented),
+    topics.INCIDENT_DECLARED: (1, GroupIncidentDeclared),
+    topics.INCIDENT_RESOLVED: (1, GroupIncidentResolved),
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (event type, from version) -> function returning the payload at version + 1
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    # v2 only added optional fields (referral, review_reasons, duplicate_of, related_to, fault_key,
+    # incident_id, review): a v1 payload is a valid v2 payload.
+    (topics.COMPLAINT_TRIAGED, 1): dict,
+}
 
 
 class UnknownEventType(ValueError):

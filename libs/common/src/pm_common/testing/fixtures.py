@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from pm_common.kafka.admin import ensure_topics
 from pm_common.mongo import Mongo
 from pm_common.testing.helpers import unique_name
+from pm_common.topics import TopicSpec, all_topic_specs
 
 REPO = Path(__file__).resolve().parents[5]
 ENGINES = REPO / "deploy" / "local" / "engines.py"
@@ -61,8 +63,22 @@ async def mongo(engines: Engines) -> AsyncIterator[Mongo]:
 
 
 @pytest.fixture
-async def topic_prefix(engines: Engines) -> str:
-    """A random namespace with every contract topic (and DLQ) created in it."""
+async def topic_prefix(engines: Engines) -> AsyncIterator[str]:
+    """A random namespace with every contract topic (and DLQ) created in it, deleted afterwards.
+
+    Test topics get 2 partitions (enough to exercise keying) and every topic of the namespace,
+    including faust's changelogs, is deleted at the end so a long session does not pile thousands
+    of partitions onto the single local broker.
+    """
     prefix = unique_name("t") + "."
-    await ensure_topics(engines.kafka_bootstrap, prefix)
-    return prefix
+    specs = [TopicSpec(s.name, min(s.partitions, 2), s.description) for s in all_topic_specs(prefix)]
+    await ensure_topics(engines.kafka_bootstrap, prefix, specs)
+    yield prefix
+    admin = AIOKafkaAdminClient(bootstrap_servers=engines.kafka_bootstrap, request_timeout_ms=20000)
+    await admin.start()
+    try:
+        mine = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()

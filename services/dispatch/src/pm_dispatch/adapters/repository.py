@@ -9,11 +9,13 @@ from pm_common.events import Envelope
 from pm_common.mongo import IndexModel, Mongo, insert_once, new_with_outbox, with_outbox
 
 TASKS = "tasks"
+INCIDENT_SHEETS = "incident_sheets"
 
 
 class MongoTaskRepository:
     def __init__(self, mongo: Mongo) -> None:
         self.tasks = mongo.collection(TASKS)
+        self.sheets = mongo.collection(INCIDENT_SHEETS)
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -43,3 +45,14 @@ class MongoTaskRepository:
             query["status"] = status
         cursor = self.tasks.find(query, {"outbox": 0, "outbox_pending": 0}).sort("due_at", 1).limit(limit)
         return [doc async for doc in cursor]
+
+    # --- group incidents (群诉): one coordination sheet per incident, written only by the consumer ---
+
+    async def open_sheet_once(self, document: dict[str, Any]) -> bool:
+        return await insert_once(self.sheets, document)
+
+    async def close_sheet(self, incident_id: str, fields: dict[str, Any]) -> None:
+        await self.sheets.update_one({"_id": incident_id}, {"$set": fields}, upsert=True)
+
+    async def sheet(self, incident_id: str) -> dict[str, Any] | None:
+        return await self.sheets.find_one({"_id": incident_id})

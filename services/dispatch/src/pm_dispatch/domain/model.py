@@ -27,3 +27,8 @@ def task_deadline(
     if cap_seconds is not None:
         due = min(due, now + timedelta(seconds=cap_seconds))
     return due
+
+
+def task_id_for(complaint_id: str) -> str:
+    """One task per complaint: the id is derived from the complaint id (idempotent creation)."""
+    return f"T-{complaint_id}"

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
-from pm_common.api import ApiError, Staff, require_estate
-from pm_common.service import create_service_app, runtime_of
 from pydantic import BaseModel, Field
 
+from pm_common.api import ApiError, Staff, require_estate
+from pm_common.service import create_service_app, runtime_of
 from pm_dispatch.adapters.repository import MongoTaskRepository
 from pm_dispatch.bootstrap import build_runtime
 from pm_dispatch.config import DispatchSettings
@@ -60,6 +60,15 @@ async def complete(
     except handlers.TaskAlreadyDone:
         raise ApiError(409, "already_done", "该任务单已办结", "task already completed") from None
     return _public(done)
+
+
+@router.get("/incident-sheets/{incident_id}", summary="群诉协调单 / coordination sheet of a group incident")
+async def get_incident_sheet(request: Request, principal: Staff, incident_id: str) -> dict[str, Any]:
+    sheet = await _repo(request).sheet(incident_id)
+    if sheet is None or not principal.can_see(sheet["estate_id"]):
+        raise ApiError(404, "not_found", "未找到该群诉协调单", "incident sheet not found")
+    sheet["incident_id"] = sheet.pop("_id")
+    return sheet
 
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pm_common.events import ComplaintTriaged, Envelope, TaskAssigned, TaskCompleted, new_event
-
 from pm_dispatch.domain.model import department_for, task_deadline
 
 SOURCE = "pm/dispatch"
@@ -59,6 +58,8 @@ async def create_task(
         "assigned_at": now,
         "log": [],
     }
+    links = {"duplicate_of": triaged.duplicate_of, "related_to": triaged.related_to, "incident_id": triaged.incident_id}
+    document.update({name: value for name, value in links.items() if value})  # linked, not dropped
     return await repo.add_once(document, event)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+
 from pm_common.api import Staff
 from pm_common.service import create_service_app, runtime_of
-
 from pm_notifier.adapters.repository import MongoNotificationRepository
 from pm_notifier.bootstrap import build_runtime
 from pm_notifier.config import NotifierSettings

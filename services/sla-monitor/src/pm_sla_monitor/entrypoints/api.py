@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+
 from pm_common.api import ApiError, Staff
 from pm_common.service import create_service_app, runtime_of
-
 from pm_sla_monitor.adapters.repository import MongoTimerRepository
 from pm_sla_monitor.bootstrap import build_runtime
 from pm_sla_monitor.config import SlaSettings

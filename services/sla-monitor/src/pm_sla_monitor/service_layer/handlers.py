@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pm_common.events import Envelope, TaskAssigned, TaskCompleted, TaskOverdue, new_event
-
 from pm_sla_monitor.domain.escalation import TOP_LEVEL, next_escalation_at, target_of
 
 SOURCE = "pm/sla-monitor"

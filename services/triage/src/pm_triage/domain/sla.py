@@ -1,39 +1,104 @@
-"""SLA targets (DOMAIN §4): each stage's deadline from the estate policy and the working-day calendar."""
+"""SLA targets (DOMAIN §4): each stage's deadline from the estate policy and the working-day calendar.
+
+An estate's policy holds the defaults below; ``by_category`` overrides any target for one nature
+(e.g. fees & finance answered within 5 working days). Both are stored per estate in the triage DB
+and set through ``PUT /v1/estates/{estate_id}/sla-policy``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pm_common.calendar import HolidayCalendar, add_hours, add_working_days
 from pm_common.events.payloads import Deadlines
-from pydantic import BaseModel, ConfigDict
+
+CategoryName = Literal[
+    "engineering",
+    "cleaning_greening",
+    "security_order",
+    "customer_service",
+    "fees_finance",
+    "community_culture",
+    "other",
+]
+
+
+class SlaTargets(BaseModel):
+    """Targets that can be overridden for one category; unset fields keep the estate's value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    acknowledge_minutes: int | None = Field(None, ge=0, le=1440)
+    urgent_onsite_hours: float | None = Field(None, gt=0, le=72)
+    urgent_resolve_working_days: int | None = Field(None, ge=0, le=60)
+    urgent_dispatch_minutes: int | None = Field(None, ge=0, le=1440)
+    repair_working_days: int | None = Field(None, ge=0, le=60)
+    complaint_working_days: int | None = Field(None, ge=0, le=60)
+    complex_plan_working_days: int | None = Field(None, ge=0, le=60)
+    suggestion_reply_working_days: int | None = Field(None, ge=0, le=60)
+    dispatch_working_days: int | None = Field(None, ge=0, le=10)
 
 
 class SlaPolicy(BaseModel):
-    """Defaults from DOMAIN §4; an estate may override any of them (per category too, later)."""
+    """Defaults from DOMAIN §4; an estate may override any of them, and per category."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     timezone: str = "Asia/Shanghai"
-    urgent_onsite_hours: float = 2.0  # X: on site, around the clock
-    urgent_resolve_working_days: int = 1
-    repair_working_days: int = 2  # Y: general repair
-    complaint_working_days: int = 3  # general complaint
-    complex_plan_working_days: int = 5  # Z
-    suggestion_reply_working_days: int = 7  # A
-    dispatch_working_days: int = 1
-    urgent_dispatch_minutes: int = 15
+    acknowledge_minutes: int = Field(0, ge=0, le=1440)  # acknowledgement: at once (intake answers on the spot)
+    urgent_onsite_hours: float = Field(2.0, gt=0, le=72)  # X: on site, around the clock
+    urgent_resolve_working_days: int = Field(1, ge=0, le=60)
+    urgent_dispatch_minutes: int = Field(15, ge=0, le=1440)
+    repair_working_days: int = Field(2, ge=0, le=60)  # Y: general repair
+    complaint_working_days: int = Field(3, ge=0, le=60)  # general complaint
+    complex_plan_working_days: int = Field(5, ge=0, le=60)  # Z: a plan for a group-wide (complex) problem
+    suggestion_reply_working_days: int = Field(7, ge=0, le=60)  # A
+    dispatch_working_days: int = Field(1, ge=0, le=10)
+    by_category: dict[CategoryName, SlaTargets] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区 {value} / unknown time zone {value}") from None
+        return value
+
+    def for_category(self, category: str) -> SlaPolicy:
+        """This policy with the category's overrides applied."""
+        targets = self.by_category.get(category)  # type: ignore[call-overload]
+        if targets is None:
+            return self
+        return self.model_copy(update=targets.model_dump(exclude_none=True))
 
 
 def compute_deadlines(
-    received_at: datetime, urgency: str, category: str, policy: SlaPolicy, calendar: HolidayCalendar
+    received_at: datetime,
+    urgency: str,
+    category: str,
+    policy: SlaPolicy,
+    calendar: HolidayCalendar,
+    scope: str | None = None,
 ) -> Deadlines:
+    """Stage deadlines counted from ``received_at`` (acceptance) in the estate's time zone.
+
+    Urgent: dispatch within minutes and on site within hours around the clock; resolution in working
+    days. Otherwise dispatch within working days, and resolution by class: suggestion reply (A),
+    a plan for a group-wide problem (Z), engineering repair (Y), any other complaint.
+    """
+    policy = policy.for_category(category)
     warnings: list[str] = []
 
     def working(n: int) -> datetime:
         deadline = add_working_days(received_at, n, policy.timezone, calendar=calendar)
         warnings.extend(w for w in deadline.warnings if w not in warnings)
-        return deadline.due
+        due: datetime = deadline.due
+        return due
 
     if urgency == "urgent":
         dispatch_by = received_at + timedelta(minutes=policy.urgent_dispatch_minutes)
@@ -44,12 +109,14 @@ def compute_deadlines(
         onsite_by = None
         if urgency == "suggestion":
             resolve_by = working(policy.suggestion_reply_working_days)
+        elif scope == "group":
+            resolve_by = working(policy.complex_plan_working_days)
         elif category == "engineering":
             resolve_by = working(policy.repair_working_days)
         else:
             resolve_by = working(policy.complaint_working_days)
     return Deadlines(
-        acknowledge_by=received_at,
+        acknowledge_by=received_at + timedelta(minutes=policy.acknowledge_minutes),
         dispatch_by=dispatch_by,
         onsite_by=onsite_by,
         resolve_by=resolve_by,

@@ -44,6 +44,10 @@ class Classifier:
         lexicon = compile_lexicon(merge_lexicon(load_default_lexicon(), extra_lexicon))
         return cls(lexicon, load_models() if use_ngram_model else None)
 
+    def normalized(self, text: str) -> str:
+        """The text as the rules see it: folded, with dialect words, typos and variants mapped."""
+        return normalize(text, self._lex.replacements)[0]
+
     def classify(self, text: str) -> Classification:
         norm, applied = normalize(text, self._lex.replacements)
         evidence = [Evidence(feature="normalized", value=f"{a}→{b}", weight=0.0) for a, b in applied]
