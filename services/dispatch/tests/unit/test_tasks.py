@@ -40,10 +40,19 @@ class FakeRepo:
 
 def triaged(decision: str = "accepted", urgency: str = "general") -> tuple[Envelope, ComplaintTriaged]:
     payload = ComplaintTriaged(
-        complaint_id="c1", estate_id="SUNNY", decision=decision, category="cleaning_greening", urgency=urgency,
-        scope="building", confidence=0.9, triaged_at=NOW,
-        deadlines=Deadlines(dispatch_by=NOW + timedelta(days=1), resolve_by=NOW + timedelta(days=3),
-                            onsite_by=NOW + timedelta(hours=2) if urgency == "urgent" else None),
+        complaint_id="c1",
+        estate_id="SUNNY",
+        decision=decision,
+        category="cleaning_greening",
+        urgency=urgency,
+        scope="building",
+        confidence=0.9,
+        triaged_at=NOW,
+        deadlines=Deadlines(
+            dispatch_by=NOW + timedelta(days=1),
+            resolve_by=NOW + timedelta(days=3),
+            onsite_by=NOW + timedelta(hours=2) if urgency == "urgent" else None,
+        ),
     )
     return new_event(payload, source="t", subject="c1", estate_id="SUNNY"), payload
 

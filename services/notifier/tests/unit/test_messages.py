@@ -28,8 +28,15 @@ class FakeRepo:
 
 
 async def test_overdue_escalation_message_once_per_cause() -> None:
-    overdue = TaskOverdue(task_id="T-1", complaint_id="c1", estate_id="SUNNY", due_at=NOW, overdue_at=NOW,
-                          escalation_level=2, escalate_to="supervisor")
+    overdue = TaskOverdue(
+        task_id="T-1",
+        complaint_id="c1",
+        estate_id="SUNNY",
+        due_at=NOW,
+        overdue_at=NOW,
+        escalation_level=2,
+        escalate_to="supervisor",
+    )
     envelope = new_event(overdue, source="s", subject="c1", estate_id="SUNNY")
     repo = FakeRepo()
     assert await handlers.notify(envelope, overdue, repo, NOW)

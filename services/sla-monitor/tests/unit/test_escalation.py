@@ -43,8 +43,16 @@ class FakeTimers:
 
 
 def assigned() -> TaskAssigned:
-    return TaskAssigned(task_id="T-1", complaint_id="c1", estate_id="SUNNY", department="engineering",
-                        category="engineering", urgency="general", due_at=DUE, assigned_at=DUE - timedelta(days=2))
+    return TaskAssigned(
+        task_id="T-1",
+        complaint_id="c1",
+        estate_id="SUNNY",
+        department="engineering",
+        category="engineering",
+        urgency="general",
+        due_at=DUE,
+        assigned_at=DUE - timedelta(days=2),
+    )
 
 
 def test_ladder() -> None:

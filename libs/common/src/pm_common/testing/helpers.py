@@ -7,7 +7,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer
 
@@ -31,7 +31,7 @@ async def poll_until(
 ) -> T:
     """Call ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
     end = time.monotonic() + timeout
-    last: Any = None
+    last: T | None = None
     while time.monotonic() < end:
         last = await check()
         if last:

@@ -8,23 +8,13 @@ and set through ``PUT /v1/estates/{estate_id}/sla-policy``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pm_common.calendar import HolidayCalendar, add_hours, add_working_days
+from pm_common.events.payloads import Category as CategoryName
 from pm_common.events.payloads import Deadlines
-
-CategoryName = Literal[
-    "engineering",
-    "cleaning_greening",
-    "security_order",
-    "customer_service",
-    "fees_finance",
-    "community_culture",
-    "other",
-]
 
 
 class SlaTargets(BaseModel):

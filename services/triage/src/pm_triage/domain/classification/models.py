@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Category = Literal[
-    "engineering",
-    "cleaning_greening",
-    "security_order",
-    "customer_service",
-    "fees_finance",
-    "community_culture",
-    "other",
-]
-Urgency = Literal["urgent", "general", "suggestion"]
-Scope = Literal["unit", "building", "estate", "group"]
+from pm_common.events.payloads import Category as Category
+from pm_common.events.payloads import Scope as Scope
+from pm_common.events.payloads import Urgency as Urgency
+
 OutOfScopeReason = Literal["outside_duties", "in_litigation", "no_facts"]
 
-CATEGORIES: tuple[Category, ...] = (
-    "engineering",
-    "cleaning_greening",
-    "security_order",
-    "customer_service",
-    "fees_finance",
-    "community_culture",
-    "other",
-)
-URGENCIES: tuple[Urgency, ...] = ("urgent", "general", "suggestion")
-SCOPES: tuple[Scope, ...] = ("unit", "building", "estate", "group")
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
 
 
 class Evidence(BaseModel):
