@@ -12,6 +12,7 @@ COMPLAINT_RECEIVED = "complaint.received"
 COMPLAINT_TRIAGED = "complaint.triaged"
 TASK_ASSIGNED = "task.assigned"
 TASK_COMPLETED = "task.completed"
+TASK_CANCELLED = "task.cancelled"
 TASK_OVERDUE = "task.overdue"
 FEEDBACK_SENT = "feedback.sent"
 SURVEY_ANSWERED = "survey.answered"
@@ -37,6 +38,7 @@ TOPICS: dict[str, TopicSpec] = {
         TopicSpec(COMPLAINT_TRIAGED, 6, "Triage decided category, urgency, scope, acceptance and deadlines."),
         TopicSpec(TASK_ASSIGNED, 6, "Dispatch created a task sheet for a handler with a deadline."),
         TopicSpec(TASK_COMPLETED, 6, "The handler finished the task and recorded the result."),
+        TopicSpec(TASK_CANCELLED, 6, "A task stopped without a result (the owner withdrew the item)."),
         TopicSpec(TASK_OVERDUE, 6, "A task passed its deadline; carries the escalation level."),
         TopicSpec(FEEDBACK_SENT, 6, "The notifier sent a message to an owner or staff member."),
         TopicSpec(SURVEY_ANSWERED, 6, "An owner answered the satisfaction survey."),

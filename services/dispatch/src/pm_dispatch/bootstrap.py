@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from pm_common import topics
 from pm_common.events import ComplaintTriaged, Envelope
-from pm_common.events.payloads import GroupIncidentDeclared, GroupIncidentResolved
+from pm_common.events.payloads import ComplaintWithdrawn, GroupIncidentDeclared, GroupIncidentResolved
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
 from pm_dispatch.adapters.repository import TASKS, MongoTaskRepository
@@ -24,6 +24,12 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
         await handlers.create_task(envelope, payload, repo, datetime.now(UTC), settings.deadline_cap_seconds)
 
     runtime.subscribe(topics.COMPLAINT_TRIAGED, on_triaged)
+
+    async def on_withdrawn(envelope: Envelope, payload: object) -> None:
+        assert isinstance(payload, ComplaintWithdrawn)
+        await handlers.withdraw_task(envelope, payload, repo, datetime.now(UTC))
+
+    runtime.subscribe(topics.COMPLAINT_WITHDRAWN, on_withdrawn)
 
     async def on_incident(envelope: Envelope, payload: object) -> None:
         now = datetime.now(UTC)

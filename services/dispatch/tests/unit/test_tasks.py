@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pm_common.events import ComplaintTriaged, Deadlines, Envelope, new_event
+from pm_common.events.payloads import ComplaintWithdrawn
 from pm_dispatch.domain.model import department_for, task_deadline
 from pm_dispatch.service_layer import handlers
 
@@ -31,10 +32,18 @@ class FakeRepo:
         return dict(self.docs[task_id]) if task_id in self.docs else None
 
     async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
-        if self.docs[task_id]["status"] == "done":
+        if self.docs[task_id]["status"] in ("done", "withdrawn"):
             return False
         self.docs[task_id].update(update["$set"])
         self.events.append(event)
+        return True
+
+    withdraw = complete
+
+    async def tombstone_once(self, document: dict[str, Any]) -> bool:
+        if document["_id"] in self.docs:
+            return False
+        self.docs[document["_id"]] = document
         return True
 
 
@@ -90,3 +99,29 @@ async def test_complete_once() -> None:
         await handlers.complete_task("T-c1", "again", "h-1", repo, NOW)
     with pytest.raises(handlers.TaskNotFound):
         await handlers.complete_task("T-x", "x", "h-1", repo, NOW)
+
+
+def withdrawal() -> tuple[Envelope, ComplaintWithdrawn]:
+    payload = ComplaintWithdrawn(
+        complaint_id="c1", reference_no="SUNNY-20261123-0001", estate_id="SUNNY", reason="已自行解决", withdrawn_at=NOW
+    )
+    return new_event(payload, source="t", subject="c1", estate_id="SUNNY"), payload
+
+
+async def test_withdrawal_cancels_an_open_task_once() -> None:
+    repo = FakeRepo()
+    await handlers.create_task(*triaged(), repo, NOW, None)
+    assert await handlers.withdraw_task(*withdrawal(), repo, NOW)
+    assert not await handlers.withdraw_task(*withdrawal(), repo, NOW)  # redelivery
+    cancelled = repo.events[-1]
+    assert cancelled.type == "task.cancelled" and cancelled.data["note"] == "已自行解决"
+    assert repo.docs["T-c1"]["status"] == "withdrawn"
+    with pytest.raises(handlers.TaskAlreadyDone):
+        await handlers.complete_task("T-c1", "done anyway", "h-1", repo, NOW)
+
+
+async def test_withdrawal_before_dispatch_prevents_the_task() -> None:
+    repo = FakeRepo()
+    assert await handlers.withdraw_task(*withdrawal(), repo, NOW)
+    assert not await handlers.create_task(*triaged(), repo, NOW, None)
+    assert repo.events == [] and repo.docs["T-c1"]["status"] == "withdrawn"

@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from pm_common import topics
-from pm_common.events import Envelope, TaskAssigned, TaskCompleted
+from pm_common.events import Envelope, TaskAssigned, TaskCancelled, TaskCompleted
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
 from pm_sla_monitor.adapters.repository import TIMERS, MongoTimerRepository
@@ -29,7 +29,7 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
         await handlers.on_assigned(payload, repo)
 
     async def on_completed(envelope: Envelope, payload: object) -> None:
-        assert isinstance(payload, TaskCompleted)
+        assert isinstance(payload, TaskCompleted | TaskCancelled)
         await handlers.on_completed(payload, repo, datetime.now(UTC))
 
     async def scan(stop: asyncio.Event) -> None:
@@ -45,5 +45,6 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
 
     runtime.subscribe(topics.TASK_ASSIGNED, on_assigned)
     runtime.subscribe(topics.TASK_COMPLETED, on_completed)
+    runtime.subscribe(topics.TASK_CANCELLED, on_completed)
     runtime.add_job(scan)
     return runtime

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pm_common.events import Envelope, TaskAssigned, TaskCompleted
+from pm_common.events import Envelope, TaskAssigned, TaskCancelled, TaskCompleted
 from pm_sla_monitor.domain.escalation import next_escalation_at, target_of
 from pm_sla_monitor.service_layer import handlers
 
@@ -83,3 +83,12 @@ async def test_completion_stops_the_timer_even_before_assignment_arrives() -> No
     await handlers.on_completed(done, repo, DUE)
     assert not await handlers.on_assigned(assigned(), repo)
     assert await handlers.escalate_due(repo, DUE + STEP, STEP) == 0
+
+
+async def test_cancellation_stops_the_timer() -> None:
+    repo = FakeTimers()
+    await handlers.on_assigned(assigned(), repo)
+    cancelled = TaskCancelled(task_id="T-1", complaint_id="c1", estate_id="SUNNY", reason="withdrawn", cancelled_at=DUE)
+    await handlers.on_completed(cancelled, repo, DUE)
+    assert await handlers.escalate_due(repo, DUE + STEP, STEP) == 0
+    assert repo.docs["T-1"]["state"] == "stopped"

@@ -10,6 +10,7 @@ from pm_common.events.payloads import (
     Location,
     SurveyAnswered,
     TaskAssigned,
+    TaskCancelled,
     TaskCompleted,
     TaskOverdue,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Location",
     "SurveyAnswered",
     "TaskAssigned",
+    "TaskCancelled",
     "TaskCompleted",
     "TaskOverdue",
     "UnknownEventType",

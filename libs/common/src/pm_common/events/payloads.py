@@ -147,6 +147,17 @@ class TaskCompleted(_Payload):
     completed_at: datetime
 
 
+class TaskCancelled(_Payload):
+    """A task stopped without a result: the owner withdrew the item. Timers stop on it."""
+
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    reason: Literal["withdrawn"]
+    note: str | None = None
+    cancelled_at: datetime
+
+
 class TaskOverdue(_Payload):
     task_id: str
     complaint_id: str

@@ -23,6 +23,7 @@ from pm_common.events.payloads import (
     GroupIncidentResolved,
     SurveyAnswered,
     TaskAssigned,
+    TaskCancelled,
     TaskCompleted,
     TaskOverdue,
 )
@@ -33,6 +34,7 @@ EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.COMPLAINT_TRIAGED: (2, ComplaintTriaged),
     topics.TASK_ASSIGNED: (1, TaskAssigned),
     topics.TASK_COMPLETED: (1, TaskCompleted),
+    topics.TASK_CANCELLED: (1, TaskCancelled),
     topics.TASK_OVERDUE: (1, TaskOverdue),
     topics.FEEDBACK_SENT: (1, FeedbackSent),
     topics.SURVEY_ANSWERED: (1, SurveyAnswered),

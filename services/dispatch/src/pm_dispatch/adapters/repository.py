@@ -35,9 +35,22 @@ class MongoTaskRepository:
 
     async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
         result = await self.tasks.update_one(
-            {"_id": task_id, "status": {"$ne": "done"}}, with_outbox(update, (topics.TASK_COMPLETED, event))
+            {"_id": task_id, "status": {"$nin": ["done", "withdrawn"]}},
+            with_outbox(update, (topics.TASK_COMPLETED, event)),
         )
         return result.modified_count == 1
+
+    async def withdraw(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
+        """An open task becomes ``withdrawn`` and announces ``task.cancelled``, in one write."""
+        result = await self.tasks.update_one(
+            {"_id": task_id, "status": {"$nin": ["done", "withdrawn"]}},
+            with_outbox(update, (topics.TASK_CANCELLED, event)),
+        )
+        return result.modified_count == 1
+
+    async def tombstone_once(self, document: dict[str, Any]) -> bool:
+        """Withdrawn before its task existed: this record keeps a later triage from creating one."""
+        return await insert_once(self.tasks, document)
 
     async def list(self, estates: tuple[str, ...], status: str | None, limit: int) -> list[dict[str, Any]]:
         query: dict[str, Any] = {} if "*" in estates else {"estate_id": {"$in": list(estates)}}

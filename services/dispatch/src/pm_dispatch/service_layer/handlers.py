@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from pm_common.events import ComplaintTriaged, Envelope, TaskAssigned, TaskCompleted, new_event
+from pm_common.events import ComplaintTriaged, Envelope, TaskAssigned, TaskCancelled, TaskCompleted, new_event
+from pm_common.events.payloads import ComplaintWithdrawn
 from pm_dispatch.domain.model import department_for, task_deadline
 
 SOURCE = "pm/dispatch"
@@ -15,6 +16,8 @@ class TaskRepository(Protocol):
     async def add_once(self, document: dict[str, Any], event: Envelope) -> bool: ...
     async def get(self, task_id: str) -> dict[str, Any] | None: ...
     async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool: ...
+    async def withdraw(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool: ...
+    async def tombstone_once(self, document: dict[str, Any]) -> bool: ...
 
 
 class TaskNotFound(Exception):
@@ -31,7 +34,7 @@ async def create_task(
     """Idempotent: the task id is derived from the complaint id (one task per complaint for now)."""
     if triaged.decision != "accepted":
         return False
-    task_id = f"T-{triaged.complaint_id}"
+    task_id = task_id_for(triaged.complaint_id)
     due = task_deadline(triaged.deadlines.resolve_by, triaged.deadlines.onsite_by, now, cap_seconds)
     payload = TaskAssigned(
         task_id=task_id,
@@ -69,7 +72,7 @@ async def complete_task(
     task = await repo.get(task_id)
     if task is None:
         raise TaskNotFound(task_id)
-    if task["status"] == "done":
+    if task["status"] in ("done", "withdrawn"):
         raise TaskAlreadyDone(task_id)
     payload = TaskCompleted(
         task_id=task_id,
@@ -84,3 +87,38 @@ async def complete_task(
         raise TaskAlreadyDone(task_id)
     task.update(update["$set"])
     return task
+
+
+async def withdraw_task(envelope: Envelope, withdrawn: ComplaintWithdrawn, repo: TaskRepository, now: datetime) -> bool:
+    """The owner withdrew the item: stop its task (or make sure none is created later). Idempotent."""
+    task_id = task_id_for(withdrawn.complaint_id)
+    task = await repo.get(task_id)
+    if task is None:
+        return await repo.tombstone_once(
+            {
+                "_id": task_id,
+                "complaint_id": withdrawn.complaint_id,
+                "estate_id": withdrawn.estate_id,
+                "status": "withdrawn",
+                "withdrawn_at": now,
+                "log": [],
+            }
+        )
+    if task["status"] in ("done", "withdrawn"):
+        return False
+    payload = TaskCancelled(
+        task_id=task_id,
+        complaint_id=withdrawn.complaint_id,
+        estate_id=withdrawn.estate_id,
+        reason="withdrawn",
+        note=withdrawn.reason,
+        cancelled_at=now,
+    )
+    event = new_event(
+        payload, source=SOURCE, subject=withdrawn.complaint_id, estate_id=withdrawn.estate_id, cause=envelope, now=now
+    )
+    return await repo.withdraw(task_id, {"$set": {"status": "withdrawn", "withdrawn_at": now}}, event)
+
+
+def task_id_for(complaint_id: str) -> str:
+    return f"T-{complaint_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from pm_common.events import Envelope, TaskAssigned, TaskCompleted, TaskOverdue, new_event
+from pm_common.events import Envelope, TaskAssigned, TaskCancelled, TaskCompleted, TaskOverdue, new_event
 from pm_sla_monitor.domain.escalation import TOP_LEVEL, next_escalation_at, target_of
 
 SOURCE = "pm/sla-monitor"
@@ -32,8 +32,8 @@ async def on_assigned(task: TaskAssigned, repo: TimerRepository) -> bool:
     )
 
 
-async def on_completed(done: TaskCompleted, repo: TimerRepository, now: datetime) -> None:
-    # task.completed may overtake task.assigned (different topics): stopping upserts the timer.
+async def on_completed(done: TaskCompleted | TaskCancelled, repo: TimerRepository, now: datetime) -> None:
+    # task.completed / task.cancelled may overtake task.assigned (other topics): stopping upserts the timer.
     await repo.stop(done.task_id, {"complaint_id": done.complaint_id, "estate_id": done.estate_id}, now)
 
 

@@ -48,7 +48,10 @@ class MongoTriageRepository:
         doc = await self.policies.find_one({"_id": estate_id})
         return SlaPolicy.model_validate((doc or {}).get("policy") or {})
 
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
+    async def add_once(self, document: dict[str, Any], event: Envelope | None) -> bool:
+        """One record per complaint; with its ``complaint.triaged`` in the outbox unless ``event`` is None."""
+        if event is None:
+            return await insert_once(self.triages, document)
         return await insert_once(self.triages, new_with_outbox(document, (topics.COMPLAINT_TRIAGED, event)))
 
     async def get(self, complaint_id: str) -> dict[str, Any] | None:

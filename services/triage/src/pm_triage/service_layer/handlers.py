@@ -29,7 +29,7 @@ class TriageRules:
 class TriageRepository(Protocol):
     async def get(self, complaint_id: str) -> dict[str, Any] | None: ...
     async def policy(self, estate_id: str) -> SlaPolicy: ...
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool: ...
+    async def add_once(self, document: dict[str, Any], event: Envelope | None) -> bool: ...
     async def household_history(
         self, household: str, since: datetime, before: datetime, exclude: str
     ) -> list[EarlierItem]: ...
@@ -126,6 +126,10 @@ async def triage_received(
         "decision": assessment.decision,
         "triaged_at": now,
     }
+    if received.resolved_at_intake:
+        # answered and closed on the spot (当场答复): classified for the statistics, nothing to dispatch
+        document["decision"] = "closed_at_intake"
+        return await repo.add_once(document, None)
     return await repo.add_once(document, event)
 
 
