@@ -9,34 +9,20 @@ import pytest
 
 from pm_common.events import ComplaintTriaged, Deadlines, Envelope, new_event
 from pm_common.events.payloads import GroupIncidentDeclared, GroupIncidentResolved
+from pm_common.testing.fakes import InMemoryStore
 from pm_dispatch.service_layer import handlers, incidents
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-class FakeRepo:
+class FakeRepo(InMemoryStore):
     def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
+        super().__init__()
         self.sheets: dict[str, dict[str, Any]] = {}
-        self.events: list[Envelope] = []
-
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
-        if document["_id"] in self.docs:
-            return False
-        self.docs[document["_id"]] = document
-        self.events.append(event)
-        return True
-
-    async def get(self, task_id: str) -> dict[str, Any] | None:
-        return dict(self.docs[task_id]) if task_id in self.docs else None
 
     async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
-        if self.docs[task_id]["status"] == "done":
-            return False
-        self.docs[task_id].update(update["$set"])
-        self.events.append(event)
-        return True
+        return await self.update_unless(task_id, ("done", "withdrawn"), update, event)
 
     async def open_sheet_once(self, document: dict[str, Any]) -> bool:
         if document["_id"] in self.sheets:

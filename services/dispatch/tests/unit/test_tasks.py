@@ -9,6 +9,7 @@ import pytest
 
 from pm_common.events import ComplaintTriaged, Deadlines, Envelope, new_event
 from pm_common.events.payloads import ComplaintWithdrawn
+from pm_common.testing.fakes import InMemoryStore
 from pm_dispatch.domain.model import department_for, task_deadline
 from pm_dispatch.service_layer import handlers
 
@@ -16,35 +17,12 @@ pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-class FakeRepo:
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-        self.events: list[Envelope] = []
-
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
-        if document["_id"] in self.docs:
-            return False
-        self.docs[document["_id"]] = document
-        self.events.append(event)
-        return True
-
-    async def get(self, task_id: str) -> dict[str, Any] | None:
-        return dict(self.docs[task_id]) if task_id in self.docs else None
-
+class FakeRepo(InMemoryStore):
     async def complete(self, task_id: str, update: dict[str, Any], event: Envelope) -> bool:
-        if self.docs[task_id]["status"] in ("done", "withdrawn"):
-            return False
-        self.docs[task_id].update(update["$set"])
-        self.events.append(event)
-        return True
+        return await self.update_unless(task_id, ("done", "withdrawn"), update, event)
 
     withdraw = complete
-
-    async def tombstone_once(self, document: dict[str, Any]) -> bool:
-        if document["_id"] in self.docs:
-            return False
-        self.docs[document["_id"]] = document
-        return True
+    tombstone_once = InMemoryStore.add_once
 
 
 def triaged(decision: str = "accepted", urgency: str = "general") -> tuple[Envelope, ComplaintTriaged]:

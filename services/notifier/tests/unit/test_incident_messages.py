@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from pm_common.events import ComplaintTriaged, Deadlines, Envelope, TaskCompleted, new_event
+from pm_common.events import ComplaintTriaged, Deadlines, TaskCompleted, new_event
 from pm_common.events.payloads import GroupIncidentDeclared, GroupIncidentResolved
+from pm_common.testing.fakes import InMemoryStore
 from pm_notifier.service_layer import handlers
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-class FakeRepo:
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-        self.events: list[Envelope] = []
-
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
-        if document["_id"] in self.docs:
-            return False
-        self.docs[document["_id"]] = document
-        self.events.append(event)
-        return True
+FakeRepo = InMemoryStore
 
 
 async def test_incident_escalates_to_service_centre_head_and_leadership() -> None:

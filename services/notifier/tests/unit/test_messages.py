@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from pm_common.events import Envelope, TaskOverdue, new_event
+from pm_common.events import TaskOverdue, new_event
+from pm_common.testing.fakes import InMemoryStore
 from pm_notifier.service_layer import handlers
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-class FakeRepo:
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-        self.events: list[Envelope] = []
-
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
-        if document["_id"] in self.docs:
-            return False
-        self.docs[document["_id"]] = document
-        self.events.append(event)
-        return True
+FakeRepo = InMemoryStore
 
 
 async def test_overdue_escalation_message_once_per_cause() -> None:

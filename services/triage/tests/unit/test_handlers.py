@@ -9,6 +9,7 @@ import pytest
 
 from pm_common.calendar import HolidayCalendar
 from pm_common.events import ComplaintReceived, Envelope, Location, TaskCompleted, new_event
+from pm_common.testing.fakes import InMemoryStore
 from pm_triage.domain.duplicates import EarlierItem
 from pm_triage.domain.errors import AlreadyReviewed, IncidentClosed, InvalidReview, NotAwaitingReview
 from pm_triage.domain.incidents import FaultReport, IncidentPolicy, WindowCount
@@ -24,27 +25,16 @@ CAL = HolidayCalendar.load()
 RULES = handlers.TriageRules()
 
 
-class FakeRepo:
+class FakeRepo(InMemoryStore):
     def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-        self.events: list[Envelope] = []
+        super().__init__()
         self.answers: set[str] = set()
         self.reviews: dict[str, dict[str, Any]] = {}
         self.policies: dict[str, SlaPolicy] = {}
         self.lexicons: dict[str, dict[str, Any]] = {}
 
-    async def get(self, complaint_id: str) -> dict[str, Any] | None:
-        return self.docs.get(complaint_id)
-
     async def policy(self, estate_id: str) -> SlaPolicy:
         return self.policies.get(estate_id, SlaPolicy())
-
-    async def add_once(self, document: dict[str, Any], event: Envelope) -> bool:
-        if document["_id"] in self.docs:
-            return False
-        self.docs[document["_id"]] = document
-        self.events.append(event)
-        return True
 
     async def household_history(
         self, household: str, since: datetime, before: datetime, exclude: str
