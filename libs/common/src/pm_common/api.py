@@ -94,26 +94,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("internal_error", "系统内部错误，请稍后重试", "internal error"), 500)
 
 
-def bearer_principal(secret_of: Callable[[], str]) -> Callable[[Request], Awaitable[Principal]]:
-    """A FastAPI dependency returning the verified staff principal of the request."""
-
-    async def dependency(request: Request) -> Principal:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "unauthorized", "需要登录（缺少 Bearer 令牌）", "missing bearer token")
-        try:
-            return verify_token(secret_of(), token.strip())
-        except InvalidToken as exc:
-            raise ApiError(401, "unauthorized", exc.zh, exc.en) from None
-
-    return dependency
+def bearer_token(request: Request, zh: str = "需要登录（缺少 Bearer 令牌）", en: str = "missing bearer token") -> str:
+    """The token of an ``Authorization: Bearer`` header, or a 401 saying (zh / en) what is missing."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", zh, en)
+    return token.strip()
 
 
 async def current_staff(request: Request) -> Principal:
-    """The verified principal; the secret comes from the app's settings (``app.state.settings``)."""
-    secret = str(request.app.state.settings.auth_secret)
-    return await bearer_principal(lambda: secret)(request)
+    """The verified staff principal; the secret comes from the app's settings (``app.state.settings``)."""
+    try:
+        return verify_token(str(request.app.state.settings.auth_secret), bearer_token(request))
+    except InvalidToken as exc:
+        raise ApiError(401, "unauthorized", exc.zh, exc.en) from None
 
 
 Staff = Annotated[Principal, Depends(current_staff)]

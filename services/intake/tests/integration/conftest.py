@@ -15,8 +15,8 @@ import uvicorn
 
 from pm_common.auth import Role, issue_token
 from pm_common.mongo import Mongo
-from pm_common.testing import free_port, poll_until
-from pm_common.testing.fixtures import Engines
+from pm_common.testing import poll_until
+from pm_common.testing.fixtures import Engines, service_settings_values
 from pm_intake.config import IntakeSettings
 from pm_intake.entrypoints.api import create_app
 
@@ -48,13 +48,7 @@ class Intake:
 
 def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) -> IntakeSettings:
     values: dict[str, Any] = {
-        "mongo_url": engines.mongo_url,
-        "mongo_db": mongo.db.name,
-        "kafka_bootstrap": engines.kafka_bootstrap,
-        "topic_prefix": prefix,
-        "auth_secret": SECRET,
-        "env": "test",
-        "port": free_port(),
+        **service_settings_values(engines, mongo.db.name, prefix, SECRET),
         "outbox_poll_seconds": 0.2,
         **overrides,
     }

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from channel_cases import MINIMAL as CHANNELS  # minimal valid fields per channel, fields named when missing
 
 from conftest import Intake
 from pm_common import topics
@@ -14,35 +15,6 @@ from pm_common.testing import EventProbe
 from pm_common.testing.fixtures import Engines
 
 pytestmark = pytest.mark.integration
-
-HOME = {"name": "张三", "building": "3", "room": "1201"}
-CHANNELS: dict[str, tuple[dict[str, Any], set[str]]] = {  # minimal valid extra fields, fields named when missing
-    "front_desk": ({"owner": {"name": "张三", "phone": "13812341234"}}, {"owner.name", "owner.phone"}),
-    "phone": ({"owner": {"phone": "13812341234"}}, {"owner.phone"}),
-    "letter": (
-        {"owner": {"name": "张三"}, "channel_details": {"document_ref": "L-1"}},
-        {"owner.name", "channel_details.document_ref"},
-    ),
-    "fax": ({"channel_details": {"document_ref": "F-1"}}, {"channel_details.document_ref"}),
-    "email": (
-        {"owner": {"email": "a@b.cn"}, "channel_details": {"document_ref": "<m@x>"}},
-        {"owner.email", "channel_details.document_ref"},
-    ),
-    "suggestion_box": (
-        {"channel_details": {"box_id": "B1", "opened_at": "2026-11-22T09:00:00+08:00"}},
-        {"channel_details.box_id", "channel_details.opened_at"},
-    ),
-    "app": ({}, set()),
-    "wechat": ({"channel_details": {"wechat_source": "mini_program"}}, {"channel_details.wechat_source"}),
-    "owner_group": ({"channel_details": {"group_name": "3号楼业主群"}}, {"channel_details.group_name"}),
-    "owner_meeting": ({"channel_details": {"session_ref": "M-11"}}, {"channel_details.session_ref"}),
-    "survey": ({"channel_details": {"session_ref": "S-4"}}, {"channel_details.session_ref"}),
-    "visit": (
-        {"owner": HOME, "channel_details": {"visit_purpose": "elderly_alone"}},
-        {"owner.room", "channel_details.visit_purpose"},
-    ),
-    "anonymous": ({}, set()),
-}
 
 
 def body(channel: str, **fields: Any) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from pm_common.auth import Role, issue_token
 from pm_common.events import ComplaintReceived, Envelope, Location, new_event
 from pm_common.kafka import KafkaPublisher
 from pm_common.mongo import Mongo
-from pm_common.testing import EventProbe, free_port, poll_until
-from pm_common.testing.fixtures import Engines
+from pm_common.testing import EventProbe, poll_until
+from pm_common.testing.fixtures import Engines, service_settings_values
 from pm_triage.config import TriageSettings
 from pm_triage.entrypoints.api import create_app
 
@@ -100,13 +100,7 @@ class Triage:
 
 def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) -> TriageSettings:
     values: dict[str, Any] = {
-        "mongo_url": engines.mongo_url,
-        "mongo_db": mongo.db.name,
-        "kafka_bootstrap": engines.kafka_bootstrap,
-        "topic_prefix": prefix,
-        "auth_secret": SECRET,
-        "env": "test",
-        "port": free_port(),
+        **service_settings_values(engines, mongo.db.name, prefix, SECRET),
         "outbox_poll_seconds": 0.1,
         "incident_window_seconds": 600,
         "incident_step_seconds": 120,

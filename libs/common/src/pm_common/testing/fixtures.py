@@ -13,13 +13,14 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from pm_common.kafka.admin import ensure_topics
 from pm_common.mongo import Mongo
-from pm_common.testing.helpers import unique_name
+from pm_common.testing.helpers import free_port, unique_name
 from pm_common.topics import TopicSpec, all_topic_specs
 
 REPO = Path(__file__).resolve().parents[5]
@@ -82,3 +83,17 @@ async def topic_prefix(engines: Engines) -> AsyncIterator[str]:
             await admin.delete_topics(mine)
     finally:
         await admin.close()
+
+
+def service_settings_values(engines: Engines, db_name: str, prefix: str, secret: str) -> dict[str, Any]:
+    """Settings every service under test needs: these engines, its own database, a topic namespace,
+    a test secret and a free port. Services add their own knobs on top."""
+    return {
+        "mongo_url": engines.mongo_url,
+        "mongo_db": db_name,
+        "kafka_bootstrap": engines.kafka_bootstrap,
+        "topic_prefix": prefix,
+        "auth_secret": secret,
+        "env": "test",
+        "port": free_port(),
+    }

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from pm_common.api import ApiError, current_staff
+from pm_common.api import ApiError, bearer_token, current_staff
 from pm_common.auth import Principal
 from pm_common.service import runtime_of
 from pm_intake.bootstrap import Adapters, adapters_of
@@ -75,10 +75,8 @@ CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
 async def current_owner(request: Request, settings: Settings, adapters: Deps) -> OwnerPrincipal:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, "unauthorized", "需要业主令牌（请先验证手机号或查询凭证）", "missing owner token")
-    owner = verify_owner_token(adapters.policy.owner_secret, token.strip(), datetime.now(UTC).timestamp())
+    token = bearer_token(request, "需要业主令牌（请先验证手机号或查询凭证）", "missing owner token")
+    owner = verify_owner_token(adapters.policy.owner_secret, token, datetime.now(UTC).timestamp())
     await enforce_rate(
         adapters, f"owner:{owner.sub}", settings.owner_rate_limit_requests, settings.rate_limit_window_seconds
     )

@@ -10,9 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pm_common.api import Staff, require_estate, require_role
 from pm_common.events.payloads import Location, Urgency
+from pm_intake.bootstrap import Adapters
+from pm_intake.config import IntakeSettings
 from pm_intake.domain.model import Acknowledgement, ChannelDetails, EvidenceRef, Owner, Registration
 from pm_intake.entrypoints import examples
-from pm_intake.entrypoints.deps import CallerDep, Deps, Settings, enforce_rate
+from pm_intake.entrypoints.deps import Caller, CallerDep, Deps, Settings, enforce_rate
 from pm_intake.service_layer import handlers
 
 router = APIRouter(prefix="/v1", tags=["登记 register"])
@@ -21,6 +23,13 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=1, max_length=100, description="幂等键：同一键重试不会重复登记"),
 ]
+
+
+async def _admit_filer(caller: Caller, deps: Adapters, settings: IntakeSettings, estate_id: str) -> None:
+    """May this caller file items for this estate, and within its rate limit?"""
+    require_role(caller.principal, *FILING_ROLES)
+    require_estate(caller.principal, estate_id)
+    await enforce_rate(deps, caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds)
 
 
 @router.post(
@@ -42,9 +51,7 @@ async def register_complaint(
     registration: Annotated[Registration, Body(openapi_examples=examples.REGISTER)],
     idempotency_key: IdempotencyKey = None,
 ) -> Acknowledgement:
-    require_role(caller.principal, *FILING_ROLES)
-    require_estate(caller.principal, registration.estate_id)
-    await enforce_rate(deps, caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds)
+    await _admit_filer(caller, deps, settings, registration.estate_id)
     return await handlers.register(
         registration, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key
     )
@@ -92,9 +99,7 @@ async def register_batch(
     batch: Annotated[BatchRegistration, Body(openapi_examples=examples.BATCH)],
     idempotency_key: IdempotencyKey = None,
 ) -> BatchAcknowledgement:
-    require_role(caller.principal, *FILING_ROLES)
-    require_estate(caller.principal, batch.estate_id)
-    await enforce_rate(deps, caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds)
+    await _admit_filer(caller, deps, settings, batch.estate_id)
     shared = {"estate_id": batch.estate_id, "channel": batch.channel, "channel_details": batch.channel_details}
     regs = [Registration.model_validate({**shared, **item.model_dump(exclude_unset=True)}) for item in batch.items]
     acks = await handlers.register_batch(regs, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key)
