@@ -49,7 +49,10 @@ CONF = STATE / "conf"
 
 
 def say(message: str) -> None:
-    print(f"[engines] {message}", flush=True)
+    try:
+        print(f"[engines] {message}", flush=True)
+    except OSError:  # the terminal went away (e.g. `make run | tee` after Ctrl-C): keep stopping engines
+        pass
 
 
 # ---------------------------------------------------------------- fetch

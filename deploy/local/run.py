@@ -32,7 +32,8 @@ def main() -> int:
     }
     stack = Stack(log_dir=REPO / ".local" / "logs" / "services", env={"PM_LOG_JSON": "true", **engines_env})
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stopping.set())
     try:
         print("[run] starting services...", flush=True)
         stack.start()
@@ -60,10 +61,23 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("\n[run] stopping services...", flush=True)
+        # Shutdown must finish even if Ctrl-C is pressed again, the terminal closes, or stdout is gone
+        # (e.g. `make run | tee`, where tee died of the same Ctrl-C): ignore SIGINT and SIGHUP from here
+        # on (inherited by the engines' stop command) and never fail on printing.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        say("\n[run] stopping services...")
         stack.stop()
         subprocess.run([*ENGINES, "down"], check=False)
+        say("[run] stopped.")
     return 0
+
+
+def say(message: str) -> None:
+    try:
+        print(message, flush=True)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
