@@ -41,7 +41,8 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             self.publisher,
             [self.mongo.collection(c) for c in outbox_collections],
-            poll_seconds=settings.outbox_poll_seconds,
+            mongo=self.mongo,
+            sweep_seconds=settings.outbox_sweep_seconds,
         )
         self._setup = setup
         self.handlers: dict[str, Handler] = {}
