@@ -36,6 +36,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_PARKED, OUTBOX_PUBLISH_FAILURES
 from pm_common.mongo import Collection, Mongo
+from pm_common.versioned import VersionedCollection
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ class OutboxRelay:
         if coll is None:
             log.warning("outbox pointer for unknown collection %s (document %r)", coll_name, doc_id)
             return 0
-        doc = await coll.find_one({"_id": doc_id}, {"outbox": 1})
+        doc = await coll.find_one({"_id": doc_id}, {"outbox": 1, "version": 1})
         entries: dict[str, dict[str, Any]] = (doc or {}).get("outbox") or {}
         present = set(entries)
         sent: list[str] = []
@@ -156,7 +157,7 @@ class OutboxRelay:
                     continue  # parked: later entries of this document may go on
                 break  # keep per-key order: the rest of this document waits for this entry
         if sent or parked:
-            await self._mark(coll, doc_id, sent, parked)
+            await self._mark(coll, doc_id, (doc or {}).get("version"), sent, parked)
         done = set(sent) | {p[0] for p in parked}
         remaining = present - done
         for pointer, (events, safe) in item.pointers.items():
@@ -196,19 +197,39 @@ class OutboxRelay:
         return False
 
     async def _mark(
-        self, coll: Collection, doc_id: Any, sent: list[str], parked: list[tuple[str, dict[str, Any], str]]
+        self,
+        coll: Collection,
+        doc_id: Any,
+        version: int | None,
+        sent: list[str],
+        parked: list[tuple[str, dict[str, Any], str]],
     ) -> None:
-        unset = {f"outbox.{event_id}": "" for event_id in sent}
-        update: dict[str, Any] = {"$inc": {"outbox_pending": -(len(sent) + len(parked))}}
-        sets: dict[str, Any] = {}
         now = datetime.now(UTC)
-        for event_id, entry, reason in parked:
-            unset[f"outbox.{event_id}"] = ""
-            sets[f"{PARKED}.{event_id}"] = {**entry, "reason": reason[:2000], "parked_at": now}
-        update["$unset"] = unset
-        if sets:
-            update["$set"] = sets
-        await coll.update_one({"_id": doc_id}, update)
+
+        def marking(present: set[str]) -> dict[str, Any] | None:
+            """The update that marks what is still in the outbox as sent or parked."""
+            out = [e for e in sent if e in present]
+            park = [(e, entry, reason) for e, entry, reason in parked if e in present]
+            if not out and not park:
+                return None
+            update: dict[str, Any] = {
+                "$inc": {"outbox_pending": -(len(out) + len(park))},
+                "$unset": {f"outbox.{e}": "" for e in [*out, *(p[0] for p in park)]},
+            }
+            if park:
+                update["$set"] = {f"{PARKED}.{e}": {**en, "reason": r[:2000], "parked_at": now} for e, en, r in park}
+            return update
+
+        if version is None:
+            update = marking(set(sent) | {p[0] for p in parked})
+            if update is not None:
+                await coll.update_one({"_id": doc_id}, update)
+        else:  # other processes write this document: take part in its optimistic concurrency
+
+            def decide(doc: dict[str, Any]) -> dict[str, Any] | None:
+                return marking(set(doc.get("outbox") or {}))  # another relay may have marked some
+
+            await VersionedCollection(coll).mutate(doc_id, decide)
         for event_id, entry, reason in parked:
             OUTBOX_PARKED.labels(str(entry.get("topic"))).inc()
             log.error("outbox entry %s of %s/%r parked: %s", event_id, coll.name, doc_id, reason)
