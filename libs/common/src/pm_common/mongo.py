@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Hashable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import (
     AutoReconnect,
@@ -31,10 +28,10 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
+from pm_common.collection import OUTBOX_POINTERS, Collection, EngineTraits, KeyedLocks, OutboxTracker
 from pm_common.events.envelope import Envelope
 
 Database = AsyncIOMotorDatabase
-OUTBOX_POINTERS = "outbox_pending"
 
 # Errors that mean "the database is not reachable right now": retry later, never dead-letter.
 TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
@@ -63,149 +60,6 @@ __all__ = [
 ]
 
 
-class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
-class Collection:
-    """A motor collection whose single-document writes to one ``_id`` are serialised (see above) and
-    whose writes that carry outbox entries are tracked by the database's :class:`OutboxTracker`."""
-
-    _SERIALISED = (
-        "replace_one",
-        "delete_one",
-        "find_one_and_replace",
-        "find_one_and_delete",
-    )
-
-    def __init__(self, inner: AsyncIOMotorCollection[Any], locks: KeyedLocks, tracker: OutboxTracker) -> None:
-        self._inner = inner
-        self._locks = locks
-        self._tracker = tracker
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._inner, name)
-        if name not in self._SERIALISED:
-            return attr
-
-        async def serialised(filter: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            async with self._locks.hold(self._key(filter)):
-                return await attr(filter, *args, **kwargs)
-
-        return serialised
-
-    def _key(self, filter: Any) -> tuple[str, Hashable]:
-        doc_id = filter.get("_id") if isinstance(filter, dict) else None
-        return (str(self._inner.full_name), doc_id if isinstance(doc_id, Hashable) else None)
-
-    @property
-    def name(self) -> str:
-        return str(self._inner.name)
-
-    async def insert_one(self, document: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        entries = document.get("outbox") or {}
-        if not entries:
-            return await self._inner.insert_one(document, *args, **kwargs)
-        pointer = await self._tracker.before_write(self.name, document["_id"], list(entries))
-        try:
-            result = await self._inner.insert_one(document, *args, **kwargs)
-        except DuplicateKeyError:
-            await self._tracker.abandon(pointer)
-            raise
-        self._tracker.written(self.name, document["_id"], pointer, list(entries))
-        return result
-
-    async def update_one(self, filter: dict[str, Any], update: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        async with self._locks.hold(self._key(filter)):
-            return await self._tracked_update(self._inner.update_one, filter, update, args, kwargs)
-
-    async def find_one_and_update(
-        self, filter: dict[str, Any], update: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> Any:
-        async with self._locks.hold(self._key(filter)):
-            return await self._tracked_update(self._inner.find_one_and_update, filter, update, args, kwargs)
-
-    async def _tracked_update(
-        self, op: Any, filter: dict[str, Any], update: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        sets = update.get("$set", {}) if isinstance(update, dict) else {}
-        event_ids = [k[len("outbox.") :] for k in sets if k.startswith("outbox.")]
-        if not event_ids:
-            return await op(filter, update, *args, **kwargs)
-        doc_id = filter.get("_id")
-        if doc_id is None or kwargs.get("upsert"):
-            raise ValueError("a write with outbox entries must address one existing document by _id")
-        pointer = await self._tracker.before_write(self.name, doc_id, event_ids)
-        result = await op(filter, update, *args, **kwargs)
-        applied = result is not None and getattr(result, "matched_count", 1) > 0
-        if applied:
-            self._tracker.written(self.name, doc_id, pointer, event_ids)
-        else:
-            await self._tracker.abandon(pointer)
-        return result
-
-    async def create_indexes(self, indexes: list[IndexModel], **kwargs: Any) -> list[str]:
-        existing = await self._inner.index_information()
-        created: list[str] = []
-        for model in indexes:
-            if model.document["name"] not in existing:
-                created += await self._inner.create_indexes([model], **kwargs)
-        return created
-
-
-class OutboxTracker:
-    """Pointers to documents with unpublished outbox entries, and in-process hints for the relay.
-
-    Before a write that adds outbox entries, a small pointer document (``_id`` = the first event id)
-    is inserted into ``outbox_pending``; after the write, the relay of this process is told at once
-    (``written``). The relay deletes the pointer once it has published the entries. So the relay
-    never scans the state collections: it is handed the document id, and its safety-net sweep (after
-    a crash, for writes of other processes) reads only ``outbox_pending``, whose size is the number
-    of unpublished writes, not the number of documents stored.
-    """
-
-    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
-        self.pointers = db[OUTBOX_POINTERS]
-        self._listeners: list[Callable[[str, Any, str, list[str]], None]] = []
-
-    def listen(self, listener: Callable[[str, Any, str, list[str]], None]) -> None:
-        self._listeners.append(listener)
-
-    async def before_write(self, collection: str, doc_id: Any, event_ids: list[str]) -> str:
-        pointer = event_ids[0]
-        await self.pointers.insert_one(
-            {"_id": pointer, "c": collection, "d": doc_id, "e": event_ids, "t": datetime.now(UTC)}
-        )
-        return pointer
-
-    async def abandon(self, pointer: str) -> None:
-        await self.pointers.delete_one({"_id": pointer})
-
-    def written(self, collection: str, doc_id: Any, pointer: str, event_ids: list[str]) -> None:
-        for listener in self._listeners:
-            listener(collection, doc_id, pointer, event_ids)
-
-
 class Mongo:
     """A client bound to one service database."""
 
@@ -221,9 +75,10 @@ class Mongo:
         self.db: AsyncIOMotorDatabase[Any] = self.client[db_name]
         self._locks = KeyedLocks()
         self.outbox = OutboxTracker(self.db)
+        self._engine = EngineTraits(self.client)
 
     def collection(self, name: str) -> Collection:
-        return Collection(self.db[name], self._locks, self.outbox)
+        return Collection(self.db[name], self._locks, self.outbox, self._engine)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
