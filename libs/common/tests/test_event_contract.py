@@ -107,7 +107,7 @@ def test_subject_is_the_aggregate_id_and_complaintid_is_separate() -> None:
         assigned_at=NOW,
     )
     event = new_event(assigned, source="pm/dispatch", estate_id="SUNNY")
-    assert (event.subject, event.complaintid, event.kafka_key) == ("T-c1", "c1", "c1")
+    assert (event.subject, event.complaintid, event.kafka_key) == ("T-c1", "c1", "T-c1")
     declared = GroupIncidentDeclared(
         incident_id="INC-1",
         estate_id="SUNNY",

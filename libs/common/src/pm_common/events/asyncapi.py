@@ -23,8 +23,8 @@ Events of the complaint & feedback platform of a property-management group (ç‰©ä
 
 **Wire format**: CloudEvents 1.0, Kafka protocol binding in *structured content mode*: the message
 value is the whole event in the CloudEvents JSON format and the only header is
-`content-type: application/cloudevents+json; charset=UTF-8`. The key is the `partitionkey` attribute:
-the complaint id (incident topics: the incident id), so one complaint's events stay in order.
+`content-type: application/cloudevents+json; charset=UTF-8`. The key is the `subject`: the aggregate's
+id, so each aggregate's events stay in order (one task per complaint, so task ids order per complaint).
 
 **Subject**: the id of the aggregate the event is about (complaint, task, notification or incident);
 `complaintid` names the complaint where an event concerns one.
@@ -70,7 +70,7 @@ def _message(event_type: str, version: int) -> dict[str, Any]:
             },
         ]
     }
-    key = "incident id" if AGGREGATES[event_type] == "incident_id" else "complaint id"
+    key = AGGREGATES[event_type].replace("_", " ")
     return {
         "name": name,
         "title": f"{event_type} v{version}" + (" (current)" if version == current else " (still in the log)"),
@@ -80,7 +80,10 @@ def _message(event_type: str, version: int) -> dict[str, Any]:
         "payload": payload,
         "correlationId": {"location": "$message.payload#/correlationid"},
         "bindings": {
-            "kafka": {"key": {"type": "string", "description": f"the {key}"}, "bindingVersion": KAFKA_BINDING}
+            "kafka": {
+                "key": {"type": "string", "description": f"the subject: the {key}"},
+                "bindingVersion": KAFKA_BINDING,
+            }
         },
         "examples": [
             {
@@ -139,7 +142,7 @@ def document() -> dict[str, Any]:
         channels[event_type] = {
             "address": event_type,
             "title": event_type,
-            "description": f"{spec.description} Producer: {spec.producer}. Key: the `partitionkey` attribute.",
+            "description": f"{spec.description} Producer: {spec.producer}. Key: the subject.",
             "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in names},
             "bindings": _channel_binding(spec),
         }

@@ -31,7 +31,8 @@ class Envelope(BaseModel):
     type: str = Field(description="Event type = topic name, e.g. complaint.received.")
     time: datetime = Field(description="When it happened (UTC, RFC 3339).")
     subject: str = Field(
-        description="Id of the aggregate the event is about: complaint, task, notification or incident id."
+        description="Id of the aggregate the event is about (complaint, task, notification or incident id); "
+        "also the Kafka key."
     )
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str = Field(description="urn:pm:event:<type>:v<version>, the $id of the payload's JSON Schema.")
@@ -40,9 +41,6 @@ class Envelope(BaseModel):
     causationid: str | None = Field(None, description="Id of the event that caused this one.")
     estateid: str = Field(description="The estate (项目/小区) the item belongs to.")
     complaintid: str | None = Field(None, description="The complaint the event concerns, if any.")
-    partitionkey: str | None = Field(
-        None, description="Kafka key (CloudEvents partitioning extension): complaint id, else the subject."
-    )
     data: dict[str, Any]
 
     @model_serializer(mode="wrap")
@@ -52,8 +50,8 @@ class Envelope(BaseModel):
 
     @property
     def kafka_key(self) -> str:
-        """The Kafka message key: the partition key, or the subject for envelopes written before it."""
-        return self.partitionkey or self.subject
+        """The Kafka message key: the subject, so each aggregate's events stay in order in one partition."""
+        return self.subject
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
         """Headers of the Kafka message (structured mode): only the content type.
@@ -87,8 +85,8 @@ def new_event(
 ) -> Envelope:
     """Build an envelope for a payload model registered in ``EVENT_TYPES``.
 
-    ``subject`` (the aggregate id), ``complaintid`` and ``partitionkey`` come from the payload, as the
-    registry says for the type; a ``subject`` passed in must agree with it.
+    ``subject`` (the aggregate id, also the Kafka key) and ``complaintid`` come from the payload, as
+    the registry says for the type; a ``subject`` passed in must agree with it.
     """
     from pm_common.events.registry import aggregate_id, complaint_of, type_of
 
@@ -110,7 +108,6 @@ def new_event(
         causationid=cause.id if cause else None,
         estateid=estate_id,
         complaintid=complaint,
-        partitionkey=complaint or aggregate,
         data=payload.model_dump(mode="json"),
     )
 

@@ -182,7 +182,6 @@ def example_event(event_type: str, version: int) -> dict[str, Any]:
         causationid=None if event_type == topics.COMPLAINT_RECEIVED else "evt-complaint.received-v2",
         estateid=ESTATE,
         complaintid=complaint,
-        partitionkey=complaint or aggregate,
         data=data,
     )
     return envelope.model_dump(mode="json")
