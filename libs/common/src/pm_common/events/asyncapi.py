@@ -48,8 +48,8 @@ def _channel_binding(spec: topics.TopicSpec) -> dict[str, Any]:
         "retention.ms": int(spec.configs["retention.ms"]),
         "retention.bytes": int(spec.configs["retention.bytes"]),
     }
-    return {"kafka": {"topic": spec.name, "partitions": spec.partitions, "topicConfiguration": config,
-                      "bindingVersion": KAFKA_BINDING}}  # fmt: skip
+    kafka = {"topic": spec.name, "partitions": spec.partitions, "topicConfiguration": config}
+    return {"kafka": {**kafka, "bindingVersion": KAFKA_BINDING}}
 
 
 def _message(event_type: str, version: int) -> dict[str, Any]:
