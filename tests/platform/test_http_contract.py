@@ -1,6 +1,6 @@
-"""Every service answers framework errors in the platform's error body and refuses oversized bodies
-before authentication, without reading them (ASGI level: no engines needed, nothing is routed to a
-handler)."""
+"""Every service answers framework errors in the platform's error body, refuses oversized bodies
+before authentication without reading them, and declares an upper bound for every number a client
+sends (ASGI level and OpenAPI documents: no engines needed, no request reaches a handler)."""
 
 from __future__ import annotations
 
@@ -140,3 +140,56 @@ async def test_oversized_bodies_are_refused_before_authentication_and_not_read(s
     await streamed.run(app, method, path, [json_type])
     assert streamed.status == 413 and streamed.error()["code"] == "payload_too_large"
     assert streamed.read <= limit + chunk, f"read {streamed.read} bytes of a body over the {limit}-byte limit"
+
+
+# ------------------------------------------------------------------ numbers have upper bounds
+# Bounded by a domain rule rather than in the route's declaration; the behaviour (422 on `page`) is
+# tested in services/intake/tests/integration/test_access_api.py.
+BOUNDED_IN_THE_DOMAIN = {("intake", "get /v1/complaints", "page"): "pm_intake.domain.access.check_ledger_window"}
+
+
+def _numeric(schema: dict[str, Any]) -> bool:
+    types = [schema.get("type"), *(s.get("type") for s in schema.get("anyOf", []))]
+    return "integer" in types or "number" in types
+
+
+def _bounded(schema: dict[str, Any]) -> bool:
+    options = [schema, *schema.get("anyOf", [])]
+    return all("maximum" in s or "exclusiveMaximum" in s for s in options if s.get("type") in ("integer", "number"))
+
+
+def _body_numbers(schema: Any, where: str, components: dict[str, Any], seen: frozenset[str]) -> list[str]:
+    if not isinstance(schema, dict):
+        return []
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return [] if name in seen else _body_numbers(components[name], where, components, seen | {name})
+    found = [where] if schema.get("type") in ("integer", "number") and not _bounded(schema) else []
+    for key, value in schema.items():
+        if key == "properties":
+            for prop, sub in value.items():
+                found += _body_numbers(sub, f"{where}.{prop}", components, seen)
+        elif key in ("items", "additionalProperties"):
+            found += _body_numbers(value, f"{where}[]", components, seen)
+        elif key in ("anyOf", "oneOf", "allOf"):
+            for sub in value:
+                found += _body_numbers(sub, where, components, seen)
+    return found
+
+
+@pytest.mark.parametrize("service", list(APPS))
+def test_every_numeric_input_has_an_upper_bound(service: str) -> None:
+    spec = APPS[service]().openapi()
+    components = spec.get("components", {}).get("schemas", {})
+    unbounded: list[str] = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            route = f"{method} {path}"
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if _numeric(schema) and not _bounded(schema):
+                    if (service, route, parameter["name"]) not in BOUNDED_IN_THE_DOMAIN:
+                        unbounded.append(f"{route} ?{parameter['name']}")
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                unbounded += _body_numbers(media.get("schema", {}), f"{route} body", components, frozenset())
+    assert not unbounded, f"numbers without an upper bound in {service}: {unbounded}"
