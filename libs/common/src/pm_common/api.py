@@ -188,10 +188,20 @@ def install_health_routes(app: FastAPI, probes: Callable[[], Probes]) -> None:
     def answer(report: dict[str, Any]) -> JSONResponse:
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
+    def documented(ok: dict[str, Any], failing: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+        return {
+            200: {"description": "正常 / ok", "content": {"application/json": {"example": ok}}},
+            503: {"description": "异常 / not ok", "content": {"application/json": {"example": failing}}},
+        }
+
     @app.get(
         "/livez",
         tags=["operations"],
         summary="存活探针 / liveness: the process runs (no dependency checked); 503 only if a background task died",
+        responses=documented(
+            {"status": "ok", "service": "intake", "failed_tasks": []},
+            {"status": "failed", "service": "intake", "failed_tasks": ["outbox-relay: RuntimeError"]},
+        ),
     )
     async def livez() -> JSONResponse:
         return answer(probes().live())
@@ -201,6 +211,10 @@ def install_health_routes(app: FastAPI, probes: Callable[[], Probes]) -> None:
         tags=["operations"],
         summary="就绪探针 / readiness: what this service needs to do its job is reachable (intake: the DB; "
         "consumers: DB and broker)",
+        responses=documented(
+            {"status": "ok", "service": "triage", "requires": ["mongo", "kafka"], "missing": []},
+            {"status": "unavailable", "service": "triage", "requires": ["mongo", "kafka"], "missing": ["kafka"]},
+        ),
     )
     async def readyz() -> JSONResponse:
         return answer(await probes().readiness())
@@ -210,6 +224,22 @@ def install_health_routes(app: FastAPI, probes: Callable[[], Probes]) -> None:
         tags=["operations"],
         summary="状态详情 / detailed status for people (every check); 200 only when everything is up — "
         "not a probe: use /livez and /readyz",
+        responses=documented(
+            {
+                "status": "ok",
+                "service": "intake",
+                "live": True,
+                "ready": True,
+                "checks": {"mongo": "ok", "kafka": "ok"},
+            },
+            {
+                "status": "degraded",
+                "service": "intake",
+                "live": True,
+                "ready": True,
+                "checks": {"mongo": "ok", "kafka": "unreachable", "kafka_error": "KafkaConnectionError: …"},
+            },
+        ),
     )
     async def healthz() -> JSONResponse:
         return answer(await probes().health())

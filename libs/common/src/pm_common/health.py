@@ -45,8 +45,10 @@ class BrokerWatch:
             self.checks += 1
             await asyncio.wait_for(self._client.fetch_all_metadata(), self.timeout)
             self.up, self.last_error = True, None
-        except (KafkaError, TimeoutError, OSError) as exc:
+        except Exception as exc:  # KafkaError, TimeoutError, OSError — and anything else: never kill the watch
             self.up, self.last_error = False, f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, KafkaError | TimeoutError | OSError):
+                log.warning("broker check failed unexpectedly: %s", self.last_error)
             await self._drop_client()
         self.checked_at = time.time()
         DEPENDENCY_UP.labels("kafka").set(int(self.up))
