@@ -207,7 +207,7 @@ def test_classification_is_fast(classifier: Classifier) -> None:
 def test_default_classifier_loads_quickly() -> None:
     started = time.perf_counter()
     Classifier.default()
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0  # lexicon, hazard rules, linear model and jieba vocabulary
 
 
 def test_repo_copy_of_the_dev_sample_matches_shared() -> None:

@@ -31,7 +31,7 @@ from pm_common.events.payloads import (
 # event type -> (current version, payload model). Event type names equal their topic names.
 EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.COMPLAINT_RECEIVED: (1, ComplaintReceived),
-    topics.COMPLAINT_TRIAGED: (2, ComplaintTriaged),
+    topics.COMPLAINT_TRIAGED: (3, ComplaintTriaged),
     topics.TASK_ASSIGNED: (1, TaskAssigned),
     topics.TASK_COMPLETED: (1, TaskCompleted),
     topics.TASK_CANCELLED: (1, TaskCancelled),
@@ -50,6 +50,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     # v2 only added optional fields (referral, review_reasons, duplicate_of, related_to, fault_key,
     # incident_id, review): a v1 payload is a valid v2 payload.
     (topics.COMPLAINT_TRIAGED, 1): dict,
+    # v3 only added the optional `proposal` (grade, its clocks, model version): v2 is valid v3.
+    (topics.COMPLAINT_TRIAGED, 2): dict,
 }
 
 

@@ -37,6 +37,7 @@ class MongoTriageRepository:
                 IndexModel([("household", 1), ("received_at", -1)]),
                 IndexModel([("fault_key", 1), ("received_at", 1)]),
                 IndexModel([("decision", 1), ("estate_id", 1)]),
+                IndexModel([("awaiting_review", 1), ("estate_id", 1)], sparse=True),
                 IndexModel([("outbox_pending", 1)]),
             ]
         )
@@ -104,7 +105,7 @@ class MongoTriageRepository:
     async def pending_reviews(
         self, estates: tuple[str, ...], estate_id: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"decision": "needs_review"}
+        query: dict[str, Any] = {"$or": [{"decision": "needs_review"}, {"awaiting_review": True}]}
         if estate_id:
             query["estate_id"] = estate_id
         elif "*" not in estates:
