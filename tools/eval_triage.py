@@ -23,7 +23,6 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,9 +30,10 @@ sys.path.insert(0, str(ROOT / "services/triage/src"))
 
 import yaml  # noqa: E402
 
-from pm_triage.domain.classification import Classification, Classifier  # noqa: E402
+from pm_triage.domain.classification import Classifier  # noqa: E402
 from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon, merge_lexicon  # noqa: E402
 from pm_triage.domain.classification.linear_model import load_triage_model  # noqa: E402
+from pm_triage.evaluation import figures  # noqa: E402
 
 SETS = {
     "train": ROOT / "services/triage/corpus/train.tsv",
@@ -48,37 +48,6 @@ SETS = {
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
-def _ratio(hit: int, total: int) -> float:
-    return hit / total if total else 1.0
-
-
-def figures(rows: Sequence[dict[str, str]], results: Sequence[Classification]) -> dict[str, float]:
-    pairs = list(zip(rows, results, strict=True))
-    gold_urgent = [r["urgency"] == "urgent" for r in rows]
-    pred_urgent = [c.urgency == "urgent" for c in results]
-    sure_urgent = [c.urgency == "urgent" and "urgent_uncertain" not in c.review_reasons for c in results]
-    gold_oos = [r["out_of_scope"].strip() in ("1", "true", "True") for r in rows]
-    pred_oos = [c.out_of_scope for c in results]
-    tp = sum(g and p for g, p in zip(gold_urgent, pred_urgent, strict=True))
-    tp_sure = sum(g and p for g, p in zip(gold_urgent, sure_urgent, strict=True))
-    oos_tp = sum(g and p for g, p in zip(gold_oos, pred_oos, strict=True))
-    out = {
-        "rows": float(len(rows)),
-        "urgent_recall": _ratio(tp, sum(gold_urgent)),
-        "urgent_precision": _ratio(tp, sum(pred_urgent)),
-        "urgent_precision_without_review": _ratio(tp_sure, sum(sure_urgent)),
-        "urgent_recall_without_review": _ratio(tp_sure, sum(gold_urgent)),
-        "urgent_review_share": _ratio(sum(p and not s for p, s in zip(pred_urgent, sure_urgent, strict=True)), len(rows)),
-        "urgency_accuracy": _ratio(sum(r["urgency"] == c.urgency for r, c in pairs), len(rows)),
-        "category_accuracy": _ratio(sum(r["category"] == c.category for r, c in pairs), len(rows)),
-        "out_of_scope_recall": _ratio(oos_tp, sum(gold_oos)),
-        "out_of_scope_precision": _ratio(oos_tp, sum(pred_oos)),
-    }
-    if rows and rows[0].get("scope"):
-        out["scope_accuracy"] = _ratio(sum(r["scope"] == c.scope for r, c in pairs), len(rows))
-    return out
 
 
 def evaluate(name: str, path: Path, classifier: Classifier, show_errors: bool) -> dict[str, float]:

@@ -7,14 +7,19 @@ dialect, angry, elderly, two issues in one text), then adds the hand-written tex
 (``corpus/handwritten.tsv``). The split is decided **before** any model work and written once:
 
 - every pool item (object, state phrase, opening, plea, out-of-scope text …) is assigned to the
-  *train side* or the *test side* by a stable hash; the test split is composed only from test-side
-  items, so it measures generalisation to phrasings and objects never trained on;
-- dev is composed from train-side items with other draws (in-distribution check);
+  *train*, *dev* or *test side* by a stable hash; each split is composed only from its own side's
+  items, so dev and test measure generalisation to phrasings and objects never trained on (dev is
+  for development, test is run once per release);
 - hand-written rows are split by a stable hash of the text (60 / 15 / 25 %).
+
+The test split is **frozen**: it was generated once, before any model work (commit 4acf4da), and
+this script rewrites only train and dev unless ``--write-test`` is given (a new release's test set;
+say so in docs/triage.md). Hand-written rows that hash to the test side are never put in train or
+dev.
 
 Usage::
 
-    .venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out services/triage/corpus]
+    .venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out services/triage/corpus] [--write-test]
 
 Columns: category, urgency, out_of_scope, scope, reason, text, source (``gen:<family>:<state>`` or
 ``hand``). See docs/triage-taxonomy.md.
@@ -42,9 +47,11 @@ RANK = {"urgent": 2, "general": 1, "suggestion": 0}
 
 
 def side_of(pool: str, item: str) -> str:
-    """Stable assignment of one pool item to the train side or the held-out test side (1 in 4)."""
+    """Stable assignment of one pool item to a side: test (1 in 4), dev (1 in 5 of the rest), train."""
     digest = hashlib.sha256(f"{pool}\x00{item}".encode()).digest()
-    return "test" if digest[0] % 4 == 0 else "train"
+    if digest[0] % 4 == 0:
+        return "test"
+    return "dev" if digest[1] % 5 == 0 else "train"
 
 
 class Pools:
@@ -271,10 +278,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=CORPUS)
+    parser.add_argument("--write-test", action="store_true", help="regenerate the frozen test split too")
     args = parser.parse_args()
     splits = {
         "train": generate("train", args.seed, 1300, 900, 300),
-        "dev": generate("train", args.seed + 1, 200, 150, 60),
+        "dev": generate("dev", args.seed + 1, 260, 190, 80),
         "test": generate("test", args.seed + 2, 380, 260, 110),
     }
     train_texts = {r["text"] for r in splits["train"]}
@@ -283,6 +291,9 @@ def main() -> None:
         r["source"] = "hand"
         splits[hand_split(r["text"])].append(r)
     for name, rows in splits.items():
+        if name == "test" and not args.write_test:
+            print(f"test: frozen, not rewritten ({len(read_tsv(args.out / 'test.tsv'))} rows)")
+            continue
         write_tsv(args.out / f"{name}.tsv", rows)
         urgent = sum(r["urgency"] == "urgent" for r in rows)
         oos = sum(r["out_of_scope"] == "1" for r in rows)

@@ -122,3 +122,12 @@ class MongoTriageRepository:
             query["estate_id"] = {"$in": list(estates)}
         cursor = self.reviews.find(query, {**_HIDE, "result": 0}).sort("reviewed_at", -1).limit(limit)
         return [doc async for doc in cursor]
+
+    async def reviewed_texts(self, estate_id: str | None = None) -> list[tuple[dict[str, Any], str]]:
+        """Every recorded review with the complaint's text (the labels for retraining)."""
+        query: dict[str, Any] = {"estate_id": estate_id} if estate_id else {}
+        pairs: list[tuple[dict[str, Any], str]] = []
+        async for review in self.reviews.find(query, {**_HIDE, "result": 0}).sort("reviewed_at", 1):
+            triage = await self.triages.find_one({"_id": review["_id"]}, {"content": 1}) or {}
+            pairs.append((review, str(triage.get("content") or "")))
+        return pairs

@@ -75,9 +75,14 @@ class Classifier:
         feats = features(norm, hits, self._segmenter) if self._segmenter else {}
         lexical = rules.urgent_cues(self._lex, norm)
         evidence += lexical.evidence
+        lexical_signal = lexical.triggered and any(  # a lexicon trigger inside a described risk is none
+            self._hazards.modality_at(norm, norm.find(e.value.split("+")[0])) != "risk"
+            for e in lexical.evidence
+            if e.feature == "urgency:urgent" or e.feature.startswith("rule:")
+        )
 
         p_urg = self._model.urgency.proba(feats) if self._model else None
-        decision = decide_urgent(hits, p_urg["urgent"] if p_urg else None, lexical.triggered, self._policy)
+        decision = decide_urgent(hits, p_urg["urgent"] if p_urg else None, lexical_signal, self._policy)
         lead = leading_hazard(hits) if decision.urgent else None
         category, p_category = self._category(norm, feats, lead, evidence)
         urgency, p_urgency = self._urgency(norm, decision.urgent, p_urg, evidence)

@@ -18,12 +18,12 @@ class DecisionPolicy:
     urgent_confident: float = 0.5  # model probability that confirms a hazard rule hit
     urgent_alone: float = 0.85  # model probability that is urgent without any rule
     urgent_floor: float = 0.2  # with a credible signal (rule or lexicon), urgent from here (review)
-    lexicon_weight: float = 0.75  # lexicon category score added to the model's log-probability
+    lexicon_weight: float = 1.0  # lexicon category score added to the model's log-probability
     hazard_category_bias: float = 3.0  # log-odds towards the leading hazard's category when urgent
     tone_weight: float = 1.0  # lexicon suggestion-vs-complaint cues added to the model's log-odds
     other_penalty: float = 1.0  # log-odds against "other" (the model's catch-all for unseen words)
     outside_duties_min: float = 0.5  # matter model probability of an out-of-scope kind
-    rule_in_scope_max: float = 0.9  # a lexicon outside-duties rule counts while P(in scope) is below
+    rule_in_scope_max: float = 1.01  # a lexicon outside-duties rule counts while P(in scope) is below (always)
 
 
 @dataclass(frozen=True)

@@ -125,13 +125,18 @@ class HazardRules:
         return best
 
     def _hit(self, family: Family, obj: str, state: str, start: int, text: str) -> HazardHit:
-        modality: Modality = "now"
-        if not self._present(text, start):
-            if self._near(text, start, self.risk_cues):
-                modality = "risk"
-            elif self._near(text, start, self.past_cues):
-                modality = "past"
+        modality = self.modality_at(text, start)
         return HazardHit(family.name, family.category, family.life_safety, obj, state, modality, start)
+
+    def modality_at(self, text: str, start: int) -> Modality:
+        """now, past (not said to be over) or risk, from the cues around position `start`."""
+        if start < 0 or self._present(text, start):
+            return "now"
+        if self._near(text, start, self.risk_cues):
+            return "risk"
+        if self._near(text, start, self.past_cues):
+            return "past"
+        return "now"
 
     def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
         span = text[max(0, start - self.context) : start + self.context + 6]
