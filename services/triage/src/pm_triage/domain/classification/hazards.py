@@ -10,7 +10,9 @@ docs/triage-taxonomy.md §1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -47,14 +49,18 @@ class Family:
     weak: tuple[str, ...]
     alone: tuple[str, ...]
     alone_now: tuple[str, ...] = ()
+    benign: tuple[str, ...] = ()  # a harmless source nearby (烧纸 → 烟很大) voids a state alone ...
+    flames: tuple[str, ...] = ()  # ... unless it is one of these (着火, 火苗, 点着)
 
 
 class HazardRules:
     """Finds hazard hits in normalised text (pure; built once from the packaged YAML)."""
 
     def __init__(self, spec: dict[str, Any], replacements: dict[str, str] | None = None) -> None:
-        def norm(terms: Any) -> tuple[str, ...]:
-            return tuple(normalize(str(t), replacements or {})[0] for t in terms or ())
+        def norm(terms: Any) -> tuple[str, ...]:  # the gap mark survives normalisation
+            return tuple(
+                GAP.join(normalize(part, replacements or {})[0] for part in str(t).split(GAP)) for t in terms or ()
+            )
 
         self.window = int(spec.get("window", 12))
         self.context = int(spec.get("context", 14))
@@ -75,6 +81,8 @@ class HazardRules:
                 weak=norm(body.get("weak")),
                 alone=norm(body.get("alone")),
                 alone_now=norm(body.get("alone_now")),
+                benign=norm(body.get("benign")),
+                flames=norm(body.get("flames")),
             )
             for name, body in (spec.get("families") or {}).items()
         )
@@ -105,6 +113,8 @@ class HazardRules:
             if self._negated(text, start):
                 continue
             if family.name == "outage" and self._planned(text, start):
+                continue
+            if family.benign and self._near(text, start, family.benign) and not any(f in state for f in family.flames):
                 continue
             best = _prefer(best, self._hit(family, "", state, start, text))
         for state, start in _occurrences(text, family.alone_now):  # only with a present cue (正在偷)
@@ -167,9 +177,21 @@ class HazardRules:
         return False
 
 
+GAP = "…"  # in a term: up to GAP_CHARS characters of anything (冒…烟 matches 冒出好多烟)
+GAP_CHARS = 5
+
+
+@lru_cache(maxsize=4096)
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(f".{{0,{GAP_CHARS}}}".join(re.escape(part) for part in term.split(GAP)))
+
+
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
     found = []
     for term in terms:
+        if GAP in term:
+            found.extend((m.group(0), m.start()) for m in _pattern(term).finditer(text))
+            continue
         start = text.find(term)
         while start >= 0:
             found.append((term, start))
