@@ -74,11 +74,15 @@ def evaluate(name: str, path: Path, classifier: Classifier, show_errors: bool) -
     print(f"  grades {dict(grades)}  mean {ms:.2f} ms/text")
     if show_errors:
         for row, res in zip(rows, results, strict=True):
-            wrong = [f"{k}:{row[k]}→{v}" for k, v in (("category", res.category), ("urgency", res.urgency)) if row[k] != v]
+            wrong = [
+                f"{k}:{row[k]}→{v}" for k, v in (("category", res.category), ("urgency", res.urgency)) if row[k] != v
+            ]
             if (row["out_of_scope"].strip() == "1") != res.out_of_scope:
                 wrong.append(f"oos:{row['out_of_scope']}→{res.out_of_scope_reason}")
             if wrong:
-                why = ",".join(e.value for e in res.evidence if e.feature.startswith(("hazard", "model:urgent", "rule")))
+                why = ",".join(
+                    e.value for e in res.evidence if e.feature.startswith(("hazard", "model:urgent", "rule"))
+                )
                 print(f"    ✗ {' '.join(wrong)} | {row['text']} | {why}")
     return fig
 

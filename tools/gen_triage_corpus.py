@@ -1,28 +1,16 @@
 """生成分诊语料 / Generate the labelled triage corpus from the taxonomy's phrase pools.
 
 Composes owner texts from independently written pools (``services/triage/corpus/pools/*.yaml``:
-hazard families × state, matters per nature, out-of-scope kinds, litigation, vague texts) and the
-registers owners speak in (openings, pleas, voice transcripts without punctuation, run-ons, typos,
-dialect, angry, elderly, two issues in one text), then adds the hand-written texts
-(``corpus/handwritten.tsv``). The split is decided **before** any model work and written once:
+hazard families × state, matters per nature, out-of-scope kinds, litigation, vague texts) in the
+registers owners speak (voice transcripts, run-ons, typos, dialect, angry, elderly, two issues),
+plus the hand-written texts (``corpus/handwritten.tsv``, split 60/15/25 % by a hash of the text).
+Every pool item is assigned to the train, dev or test side by a stable hash and each split is
+composed only from its own side, so dev and test measure generalisation to unseen phrasings.
+The test split is **frozen** (generated once before any model work, commit 4acf4da): only train and
+dev are rewritten unless ``--write-test`` (a new release's test set). See docs/triage-taxonomy.md.
 
-- every pool item (object, state phrase, opening, plea, out-of-scope text …) is assigned to the
-  *train*, *dev* or *test side* by a stable hash; each split is composed only from its own side's
-  items, so dev and test measure generalisation to phrasings and objects never trained on (dev is
-  for development, test is run once per release);
-- hand-written rows are split by a stable hash of the text (60 / 15 / 25 %).
-
-The test split is **frozen**: it was generated once, before any model work (commit 4acf4da), and
-this script rewrites only train and dev unless ``--write-test`` is given (a new release's test set;
-say so in docs/triage.md). Hand-written rows that hash to the test side are never put in train or
-dev.
-
-Usage::
-
-    .venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out services/triage/corpus] [--write-test]
-
-Columns: category, urgency, out_of_scope, scope, reason, text, source (``gen:<family>:<state>`` or
-``hand``). See docs/triage-taxonomy.md.
+Usage: ``.venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out DIR] [--write-test]``
+Columns: category, urgency, out_of_scope, scope, reason, text, source (``gen:<family>:<state>``, ``hand``).
 """
 
 from __future__ import annotations
@@ -39,8 +27,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "services/triage/corpus"
-URGENT_STATES = ("now", "imminent")
-STATE_LABEL = {"now": "urgent", "imminent": "urgent", "risk": "general", "general": "general", "suggestion": "suggestion"}
+STATE_LABEL = {
+    "now": "urgent",
+    "imminent": "urgent",
+    "risk": "general",
+    "general": "general",
+    "suggestion": "suggestion",
+}
 COLUMNS = ["category", "urgency", "out_of_scope", "scope", "reason", "text", "source"]
 NUMERALS = "零一二三四五六七八九"
 RANK = {"urgent": 2, "general": 1, "suggestion": 0}
@@ -104,8 +97,8 @@ def place_prefix(p: Pools, scope: str, text: str) -> tuple[str, str]:
     return text, scope
 
 
-def compose(p: Pools, body: str, urgency: str, *, allow_two: bool = True) -> tuple[str, str | None]:
-    """Wrap a matter in an owner's register. Returns the text and, for two issues, the second body."""
+def compose(p: Pools, body: str, urgency: str) -> str:
+    """Wrap a matter in an owner's register: opening, plea, closing, then the register transforms."""
     rng = p.rng
     parts = []
     opening = p.fill(p.reg_pick("openings"), [""], "open")
@@ -132,7 +125,7 @@ def compose(p: Pools, body: str, urgency: str, *, allow_two: bool = True) -> tup
         if closing:
             parts.append(closing)
     text = "，".join(x.strip("，") for x in parts if x)
-    return registers(p, text), None
+    return registers(p, text)
 
 
 def registers(p: Pools, text: str) -> str:
@@ -150,7 +143,9 @@ def registers(p: Pools, text: str) -> str:
     roll = rng.random()
     if roll < 0.2:  # voice transcript: no punctuation, fillers, digits as words
         text = re.sub(r"[0-9]", lambda m: NUMERALS[int(m.group(0))], text)
-        text = re.sub(r"[，。！？!?、；：]+", lambda _: " " + (rng.choice(reg["fillers"]) if rng.random() < 0.3 else ""), text)
+        text = re.sub(
+            r"[，。！？!?、；：]+", lambda _: " " + (rng.choice(reg["fillers"]) if rng.random() < 0.3 else ""), text
+        )
         text = re.sub(r"\s+", " ", text).strip()
     elif roll < 0.32:  # run-on: no stops at all
         text = re.sub(r"[，。；]", "", text)
@@ -194,7 +189,7 @@ def matter_rows(p: Pools, count: int) -> list[dict[str, str]]:
 
 
 def row(category: str, urgency: str, body: str, scope: str, source: str, p: Pools, **extra: str) -> dict[str, str]:
-    text, _ = compose(p, body, urgency)
+    text = compose(p, body, urgency)
     if p.rng.random() < 0.15 and not extra:  # two issues in one text
         second_family = p.rng.choice(p.matters)
         second = matter_text(p, second_family, "general")

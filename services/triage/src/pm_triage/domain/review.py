@@ -61,7 +61,8 @@ def decide_review(current: dict[str, object], command: ReviewCommand) -> ReviewO
         raise NotAwaitingReview(str(current.get("complaint_id")), str(current.get("decision")))
     if current.get("decision") == "accepted" and command.action == "reject":
         raise InvalidReview(
-            "已按紧急派单的事项不能不予受理，请用 override 修改分类", "an urgent item already dispatched cannot be refused; override it"
+            "已按紧急派单的事项不能不予受理，请用 override 修改分类",
+            "an urgent item already dispatched cannot be refused; override it",
         )
     if command.action != "confirm" and not (command.note and command.note.strip()):
         raise InvalidReview("修改或不予受理必须填写理由", "a note (why) is required to override or reject")

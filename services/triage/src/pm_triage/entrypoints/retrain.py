@@ -84,6 +84,11 @@ def compare(
     return before, after
 
 
+def acceptable(before: dict[str, float], after: dict[str, float]) -> bool:
+    """The gate: a new model may not lower urgent recall on the fixed test split."""
+    return after["urgent_recall"] >= before["urgent_recall"]
+
+
 def retrain(
     reviews: list[dict[str, str]], *, out: Path, weight: float, dry_run: bool, old: TriageModel | None = None
 ) -> int:
@@ -94,7 +99,7 @@ def retrain(
     meta = {"trained_on": TRAIN_SPLIT.name, "reviews": len(reviews), "review_weight": weight}
     new = train(rows, Featurizer.default(), weights=weights, meta=meta)
     before, after = compare(old, new, read_rows(TEST_SPLIT), reviews)
-    if after["urgent_recall"] < before["urgent_recall"]:
+    if not acceptable(before, after):
         print(f"REFUSED: urgent recall on the test split would drop {before['urgent_recall']:.3f} → "
               f"{after['urgent_recall']:.3f}; {old.version if old else 'no model'} stays")  # fmt: skip
         return REFUSED

@@ -71,7 +71,9 @@ class Classifier:
         hits = self._hazards.find(norm)
         if litigation is not None:  # a matter before a court is not an emergency in progress
             hits = [HazardHit(h.family, h.category, h.life_safety, h.object, h.state, "risk", h.start) for h in hits]
-        evidence += [Evidence(feature=f"hazard:{h.family}:{h.modality}", value=h.evidence_value, weight=1.0) for h in hits]
+        evidence += [
+            Evidence(feature=f"hazard:{h.family}:{h.modality}", value=h.evidence_value, weight=1.0) for h in hits
+        ]
         feats = features(norm, hits, self._segmenter) if self._segmenter else {}
         lexical = rules.urgent_cues(self._lex, norm)
         evidence += lexical.evidence
@@ -179,20 +181,26 @@ class Classifier:
         rule = rules.outside_duties(self._lex, text)
         if top.startswith("outside_duties") and proba[top] >= self._policy.outside_duties_min:
             kind = top.split(":", 1)[1] if ":" in top else "unknown"
-            evidence.append(Evidence(feature=f"out_of_scope:outside_duties:{kind}", value="model", weight=round(proba[top], 3)))
-            referral = self._referrals.get(kind) or (rule[1].referral if rule else None) or self._referrals.get("unknown")
+            evidence.append(
+                Evidence(feature=f"out_of_scope:outside_duties:{kind}", value="model", weight=round(proba[top], 3))
+            )
+            referral = (
+                self._referrals.get(kind) or (rule[1].referral if rule else None) or self._referrals.get("unknown")
+            )
             return "outside_duties", referral, category
         if rule is not None and proba.get("in_scope", 1.0) < self._policy.rule_in_scope_max:
             found, matched = rule
             evidence.append(found)
             if matched.category in CATEGORIES:
-                category = matched.category  # type: ignore[assignment]
+                category = matched.category
             return "outside_duties", matched.referral, category
         lexical, _ = rules.category_terms(self._lex, text)
         vague = rules.no_facts(self._lex, text, max(lexical.values()))
         short = len(content_chars(text)) <= 12 and max(lexical.values()) < 2.5
         if vague is not None or (top == "no_facts" and proba[top] >= 0.5 and short):
-            evidence.append(vague or Evidence(feature="out_of_scope:no_facts", value="model", weight=round(proba[top], 3)))
+            evidence.append(
+                vague or Evidence(feature="out_of_scope:no_facts", value="model", weight=round(proba[top], 3))
+            )
             return "no_facts", None, "other"
         if top == "in_litigation" and proba[top] >= 0.6:
             evidence.append(Evidence(feature="out_of_scope:in_litigation", value="model", weight=round(proba[top], 3)))

@@ -159,7 +159,8 @@ class HazardRules:
         for cue in self.present_cues:
             at = span.find(cue)
             while at >= 0:
-                if span[at + len(cue) : at + len(cue) + 1] not in ("好", "没", "不"):
+                after = span[at + len(cue) : at + len(cue) + 3]
+                if not any(word in after for word in ("好", "没", "不", "正常")):
                     return True
                 at = span.find(cue, at + 1)
         return False
@@ -187,7 +188,7 @@ def _pattern(term: str) -> re.Pattern[str]:
 
 
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
-    found = []
+    found: list[tuple[str, int]] = []
     for term in terms:
         if GAP in term:
             found.extend((m.group(0), m.start()) for m in _pattern(term).finditer(text))
