@@ -100,8 +100,8 @@ class Classifier:
         p_out = 1.0
         if not decision.urgent:
             reason, referral, category = self._out_of_scope(norm, feats, litigation, category, evidence)
-            if reason == "outside_duties" and self._model is not None:  # how sure the refusal is
-                p_out = 1.0 - self._model.matter.proba(feats).get("in_scope", 0.0)
+            if reason == "outside_duties" and self._model is not None:
+                p_out = self._refusal_confidence(feats, evidence)
         scope, scope_evidence = rules.scope_of(self._lex, norm)
         evidence += scope_evidence
         emotional, emotional_terms, _ = rules.emotional_cues(self._lex, norm)
@@ -129,6 +129,15 @@ class Classifier:
             review_reasons=review,
             model_version=self.model_version,
         )
+
+    def _refusal_confidence(self, feats: dict[str, float], evidence: list[Evidence]) -> float:
+        """Model-decided: the model's P(out of scope). Rule-decided: trusted unless the model is
+        nearly sure it is in scope; then a supervisor decides (below the auto-refusal confidence)."""
+        assert self._model is not None
+        p_in = self._model.matter.proba(feats).get("in_scope", 0.0)
+        if any(e.feature.startswith("out_of_scope:outside_duties") and e.value == "model" for e in evidence):
+            return 1.0 - p_in
+        return self._policy.disputed_refusal_confidence if p_in >= self._policy.model_in_scope_veto else 1.0
 
     def _category(
         self, text: str, feats: dict[str, float], lead: HazardHit | None, evidence: list[Evidence]

@@ -23,6 +23,8 @@ class DecisionPolicy:
     tone_weight: float = 1.0  # lexicon suggestion-vs-complaint cues added to the model's log-odds
     other_penalty: float = 1.0  # log-odds against "other" (the model's catch-all for unseen words)
     outside_duties_min: float = 0.5  # matter model probability of an out-of-scope kind
+    model_in_scope_veto: float = 0.95  # a lexicon refusal the model is this sure is in scope ...
+    disputed_refusal_confidence: float = 0.6  # ... gets this confidence (a supervisor decides)
     rule_in_scope_max: float = 1.01  # a lexicon outside-duties rule counts while P(in scope) is below (always)
 
 
