@@ -9,7 +9,8 @@ pytestmark = pytest.mark.integration
 
 
 async def test_uncertain_urgent_is_accepted_and_queued_for_review(triage) -> None:  # type: ignore[no-untyped-def]
-    uncertain = await triage.complain("电梯昨天把我邻居关里面半小时，你们维保到现在都没个说法", building="2", room="201")
+    text = "电梯昨天把我邻居关里面半小时，你们维保到现在都没个说法"  # past, not said to be over
+    uncertain = await triage.complain(text, building="2", room="201")
     sure = await triage.complain("3号楼电梯困人了，里面有老人，快来人", building="3", room="301")
 
     data = (await triage.triaged(uncertain.subject))[0].data
