@@ -202,7 +202,7 @@ def test_classification_is_fast(classifier: Classifier) -> None:
         for text in texts:
             classifier.classify(text)
         rounds.append((time.perf_counter() - started) * 1000 / len(texts))
-    assert min(rounds) < 5.0
+    assert min(rounds) < 10.0  # ≈ 1.5–2 ms unloaded; 2 shared cores under other jobs are several times slower
 
 
 def test_default_classifier_loads_quickly() -> None:

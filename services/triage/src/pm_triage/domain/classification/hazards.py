@@ -187,9 +187,20 @@ def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(f".{{0,{GAP_CHARS}}}".join(re.escape(part) for part in term.split(GAP)))
 
 
+@lru_cache(maxsize=1024)
+def _by_first_char(terms: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for term in terms:
+        if term:
+            index.setdefault(term[0], []).append(term)
+    return {char: tuple(group) for char, group in index.items()}
+
+
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
-    for term in terms:
+    index = _by_first_char(terms)
+    chars = set(text)
+    for term in (t for char in chars & index.keys() for t in index[char]):
         if GAP in term:
             found.extend((m.group(0), m.start()) for m in _pattern(term).finditer(text))
             continue
