@@ -17,7 +17,8 @@ from .hazards import HazardHit
 class DecisionPolicy:
     urgent_confident: float = 0.5  # model probability that confirms a hazard rule hit
     urgent_alone: float = 0.85  # model probability that is urgent without any rule
-    urgent_floor: float = 0.2  # with a credible signal (rule or lexicon), urgent from here (review)
+    urgent_floor: float = 0.2  # with a described risk, urgent from here (review)
+    urgent_model_review: float = 0.3  # the model alone, below urgent_confident: urgent + review (asymmetric cost)
     lexicon_weight: float = 1.0  # lexicon category score added to the model's log-probability
     hazard_category_bias: float = 3.0  # log-odds towards the leading hazard's category when urgent
     tone_weight: float = 1.0  # lexicon suggestion-vs-complaint cues added to the model's log-odds
@@ -50,7 +51,7 @@ def decide_urgent(
         return UrgentDecision(True, not (now or lexicon), "model")
     if now or lexicon:
         return UrgentDecision(True, True, "hazard" if now else "lexicon")
-    if p_urgent >= policy.urgent_confident:
+    if p_urgent >= policy.urgent_model_review:
         return UrgentDecision(True, True, "model")
     if past:  # a life-safety event of yesterday, not said to be over: a supervisor decides
         return UrgentDecision(True, True, "hazard_past")
