@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from pm_triage.entrypoints import retrain
+
 pytestmark = pytest.mark.integration
 
 
@@ -38,3 +40,5 @@ async def test_uncertain_urgent_is_accepted_and_queued_for_review(triage) -> Non
         assert history[0]["before"]["urgency"] == "urgent" and history[0]["after"]["urgency"] == "general"
     second = (await triage.triaged(uncertain.subject, count=2))[1].data
     assert second["review"]["previous_decision"] == "accepted" and second["urgency"] == "general"
+    rows = await retrain.reviews_from_db("SUNNY", triage.settings.mongo_url, triage.settings.mongo_db)
+    assert [(r["urgency"], r["text"]) for r in rows] == [("general", text)]  # the label for retraining

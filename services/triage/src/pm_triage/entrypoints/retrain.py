@@ -53,13 +53,16 @@ def review_row(review: dict[str, Any], text: str) -> dict[str, str] | None:
     }
 
 
-async def reviews_from_db(estate: str | None) -> list[dict[str, str]]:
+async def reviews_from_db(
+    estate: str | None, mongo_url: str | None = None, db: str | None = None
+) -> list[dict[str, str]]:
+    """Every recorded review of the triage DB (``MONGO_URL``, ``TRIAGE_MONGO_DB``) as labelled rows."""
     from pm_common.mongo import Mongo
     from pm_triage.adapters.repository import MongoTriageRepository
     from pm_triage.config import TriageSettings
 
     settings = TriageSettings()
-    mongo = Mongo(settings.mongo_url, settings.mongo_db)
+    mongo = Mongo(mongo_url or settings.mongo_url, db or settings.mongo_db)
     try:
         pairs = await MongoTriageRepository(mongo).reviewed_texts(estate)
     finally:
@@ -90,15 +93,23 @@ def acceptable(before: dict[str, float], after: dict[str, float]) -> bool:
 
 
 def retrain(
-    reviews: list[dict[str, str]], *, out: Path, weight: float, dry_run: bool, old: TriageModel | None = None
+    reviews: list[dict[str, str]],
+    *,
+    out: Path,
+    weight: float,
+    dry_run: bool,
+    old: TriageModel | None = None,
+    train_split: Path | None = None,
+    test_split: Path | None = None,
 ) -> int:
-    base = read_rows(TRAIN_SPLIT)
+    train_split, test_split = train_split or TRAIN_SPLIT, test_split or TEST_SPLIT
+    base = read_rows(train_split)
     rows = base + reviews
     weights = [1.0] * len(base) + [weight] * len(reviews)
     old = old if old is not None else load_triage_model(out if out.is_file() else None)
-    meta = {"trained_on": TRAIN_SPLIT.name, "reviews": len(reviews), "review_weight": weight}
+    meta = {"trained_on": train_split.name, "reviews": len(reviews), "review_weight": weight}
     new = train(rows, Featurizer.default(), weights=weights, meta=meta)
-    before, after = compare(old, new, read_rows(TEST_SPLIT), reviews)
+    before, after = compare(old, new, read_rows(test_split), reviews)
     if not acceptable(before, after):
         print(f"REFUSED: urgent recall on the test split would drop {before['urgent_recall']:.3f} → "
               f"{after['urgent_recall']:.3f}; {old.version if old else 'no model'} stays")  # fmt: skip
@@ -120,13 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PACKAGED)
     parser.add_argument("--weight", type=float, default=3.0, help="weight of a review against a corpus row")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--train-split", type=Path, help="default: services/triage/corpus/train.tsv of a checkout")
+    parser.add_argument("--test-split", type=Path, help="default: services/triage/corpus/test.tsv of a checkout")
     args = parser.parse_args(argv)
     if args.reviews:
         reviews = [row for r in read_rows(args.reviews) if (row := _tsv_review(r)) is not None]
     else:
         reviews = asyncio.run(reviews_from_db(args.estate))
     print(f"{len(reviews)} supervisor review(s)")
-    return retrain(reviews, out=args.out, weight=args.weight, dry_run=args.dry_run)
+    splits = {"train_split": args.train_split, "test_split": args.test_split}
+    return retrain(reviews, out=args.out, weight=args.weight, dry_run=args.dry_run, **splits)
 
 
 def _tsv_review(row: dict[str, str]) -> dict[str, str] | None:
