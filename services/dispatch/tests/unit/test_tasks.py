@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pm_common.events import ComplaintTriaged, Deadlines, Envelope, new_event
-from pm_common.events.payloads import ComplaintWithdrawn
+from pm_common.events.payloads import ComplaintWithdrawn, TriageProposal
 from pm_common.testing.fakes import InMemoryStore
 from pm_dispatch.domain.model import department_for, task_deadline
 from pm_dispatch.service_layer import handlers
@@ -52,6 +52,18 @@ async def test_one_task_per_complaint_even_when_redelivered() -> None:
     task = repo.docs["T-c1"]
     assert task["department"] == "cleaning_greening" and task["due_at"] == NOW + timedelta(days=3)
     assert repo.events[0].causationid == envelope.id
+
+
+async def test_task_sheet_carries_the_emotional_flag_and_the_grade() -> None:
+    repo = FakeRepo()
+    envelope, payload = triaged()
+    proposal = TriageProposal(
+        grade="major", grade_evidence=("media_or_government:12345",), reply_by=NOW, handled_by=NOW
+    )
+    payload = payload.model_copy(update={"emotional": True, "proposal": proposal})
+    assert await handlers.create_task(envelope, payload, repo, NOW, None)
+    task = repo.docs["T-c1"]
+    assert task["emotional"] is True and task["grade"] == "major" and task["grade_reply_by"] == NOW
 
 
 async def test_rejected_complaints_get_no_task() -> None:

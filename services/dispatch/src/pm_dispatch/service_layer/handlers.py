@@ -60,7 +60,13 @@ async def create_task(
         "due_at": due,
         "assigned_at": now,
         "log": [],
+        # for the handler's preparation (DOMAIN §2, §9): emotional complainant, complaint grade and its clocks
+        "emotional": triaged.emotional,
     }
+    if triaged.proposal is not None:
+        document["grade"] = triaged.proposal.grade
+        document["grade_reply_by"] = triaged.proposal.reply_by
+        document["grade_handled_by"] = triaged.proposal.handled_by
     links = {"duplicate_of": triaged.duplicate_of, "related_to": triaged.related_to, "incident_id": triaged.incident_id}
     document.update({name: value for name, value in links.items() if value})  # linked, not dropped
     return await repo.add_once(document, event)
