@@ -60,9 +60,27 @@ def decide_urgent(
     return UrgentDecision(False, False, "none")
 
 
+# Which family leads (gives its category) when several fire: equipment that is itself the hazard
+# first (an electrical fire is engineering's, an open pit someone fell into too), then people in
+# danger (a person on a roof railing is security's, not the railing's), then structures and water,
+# then the generic fire/smoke and supply cuts. A state alone of an object family (被困 without a
+# lift: 被困在楼上 in a fire) ranks after every other hit.
+LEAD_ORDER = ("electric", "gas", "water_electric", "lift", "pit", "tree", "violence", "height", "person",
+              "vehicle", "structure", "water", "fire", "outage")  # fmt: skip
+OBJECT_FAMILIES = frozenset(
+    {"electric", "gas", "water_electric", "lift", "pit", "tree", "height", "structure", "water"}
+)
+
+
 def leading_hazard(hits: list[HazardHit]) -> HazardHit | None:
-    """The most specific hit happening now: an object+state pair beats a state alone."""
+    """The hit happening now whose family leads (``LEAD_ORDER``), the earliest on a tie."""
     current = [h for h in hits if h.modality == "now"]
     if not current:
         return None
-    return sorted(current, key=lambda h: (not h.object, not h.life_safety, h.start))[0]
+    rank = {name: i for i, name in enumerate(LEAD_ORDER)}
+
+    def key(hit: HazardHit) -> tuple[int, int]:
+        weak = not hit.object and hit.family in OBJECT_FAMILIES
+        return rank.get(hit.family, len(rank)) + (len(rank) if weak else 0), hit.start
+
+    return sorted(current, key=key)[0]
