@@ -49,6 +49,7 @@ async def register(
         complaint_id = hashlib.sha256(f"{filer.source}|{idempotency_key}".encode()).hexdigest()[:32]
         existing = await repo.get(complaint_id)
         if existing is not None:
+            await repo.ensure_indexed(complaint_id)  # a retry also repairs an index entry lost to a crash
             return _replay(existing, fingerprint, estate, policy)
     else:
         complaint_id = uuid.uuid4().hex
@@ -199,9 +200,16 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
         note = f"已分类：{payload.category} / {payload.urgency}"
         if payload.decision == "rejected" and payload.rejection_reason:
             note = f"不予受理：{payload.rejection_reason}"
-        entry, extra = lifecycle.entry(at, "triaged", note), {"triage": payload.model_dump(mode="json")}
+        extra = {"triage": payload.model_dump(mode="json"), "category": payload.category}
+        entry = lifecycle.entry(at, "triaged", note)
     elif isinstance(payload, TaskAssigned):
-        proposed, extra = "in_progress", {"task_id": payload.task_id}
+        proposed = "in_progress"
+        extra = {
+            "task_id": payload.task_id,
+            "category": payload.category,
+            "department": payload.department,
+            "handler_id": payload.handler_id,
+        }
         entry = lifecycle.entry(at, "assigned", f"已派单至 {payload.department}")
     elif isinstance(payload, TaskCompleted):
         proposed, extra = "done", {}
@@ -213,7 +221,10 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
         return
     for _ in range(5):  # a concurrent status change (e.g. a withdrawal) makes the guarded update miss: re-read
         doc = await repo.get(envelope.subject)
-        if doc is None or envelope.id in doc.get("processed_events", []):
+        if doc is None:
+            return
+        if envelope.id in doc.get("processed_events", []):  # a redelivery: the state is there, its index too
+            await repo.ensure_indexed(envelope.subject)
             return
         current = doc["status"]
         status = lifecycle.status_after(current, proposed) if proposed else current

@@ -1,0 +1,189 @@
+"""The ledger's query-side index in Mongo (collection ``ledger_index``), built on ``IndexLog``:
+
+- rows ``r|<estate>|<year>``: one packed row per item state change; snapshot ``{upto, rows}``;
+- text ``t|<estate>|<year>``: one entry per item content (its grams); snapshots in shards
+  ``t|<estate>|<year>|<shard>`` = ``{upto, p}`` (gram → id prefixes), so a query reads one shard
+  per query gram;
+- periods ``periods``: which ``(estate, year)`` partitions exist.
+
+Snapshots hold zlib-packed text (FerretDB decodes one binary value much faster than many fields).
+Entries are idempotent: replaying one (redelivery, retry, bulk re-run) changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bson import Binary
+
+from pm_common.mongo import Mongo
+from pm_intake.adapters.index_log import INDEX, IndexLog
+from pm_intake.domain.ledger_index import (
+    TEXT_SHARDS,
+    Row,
+    content_of,
+    merge_rows,
+    pack_postings,
+    pack_rows,
+    parse_text_entry,
+    period_of,
+    row_key,
+    row_of,
+    shard_of,
+    text_entry,
+    text_key,
+    unpack_postings,
+    unpack_rows,
+)
+
+PERIODS = "periods"
+_BULK_CHUNK = 4000  # entries per slot on the bulk path (well below the 16 MiB document limit)
+
+
+class LedgerIndex:
+    def __init__(self, mongo: Mongo, compact_every: int = 64) -> None:
+        self.collection = mongo.collection(INDEX)
+        self.log = IndexLog(self.collection, compact_every)
+        self._periods: set[str] = set()
+
+    # ---- writing -------------------------------------------------------------------------
+    async def record(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
+        """Index the new state of an item; nothing is written when no indexed field changed."""
+        row = row_of(after)
+        period = period_of(row.ts)
+        await self._ensure_period(row.estate, period)
+        if before is None or _filtered_fields(row_of(before)) != _filtered_fields(row):
+            await self._append_rows(row_key(row.estate, period), [row.pack()])
+        if before is None or content_of(before) != content_of(after):
+            await self._append_text(text_key(row.estate, period), [text_entry(row.cid, content_of(after))])
+
+    async def bulk_record(self, docs: Iterable[Mapping[str, Any]]) -> None:
+        """The bulk path (seeding, rebuilds): the same entries as ``record``, many per slot."""
+        rows: dict[str, list[str]] = defaultdict(list)
+        texts: dict[str, list[str]] = defaultdict(list)
+        for doc in docs:
+            row = row_of(doc)
+            period = period_of(row.ts)
+            await self._ensure_period(row.estate, period)
+            rows[row_key(row.estate, period)].append(row.pack())
+            texts[text_key(row.estate, period)].append(text_entry(row.cid, content_of(doc)))
+        for key, entries in rows.items():
+            for i in range(0, len(entries), _BULK_CHUNK):
+                await self._append_rows(key, entries[i : i + _BULK_CHUNK])
+        for key, entries in texts.items():
+            for i in range(0, len(entries), _BULK_CHUNK):
+                await self._append_text(key, entries[i : i + _BULK_CHUNK])
+
+    async def _ensure_period(self, estate: str, period: str) -> None:
+        entry = f"{estate}\t{period}"
+        if entry in self._periods:
+            return
+        self._periods.update(await self._read_periods())
+        if entry not in self._periods:
+            await self.log.append(PERIODS, [entry])
+            self._periods.add(entry)
+
+    async def _append_rows(self, key: str, entries: list[str]) -> None:
+        slot = await self.log.append(key, entries)
+        if self.log.due(key, slot):
+            await self.log.compact_once(key, lambda: self._rows(key, write=True))
+
+    async def _append_text(self, key: str, entries: list[str]) -> None:
+        slot = await self.log.append(key, entries)
+        if self.log.due(key, slot):
+            await self.log.compact_once(key, lambda: self._compact_text(key))
+
+    # ---- reading -------------------------------------------------------------------------
+    async def _read_periods(self) -> set[str]:
+        snap = await self.collection.find_one({"_id": PERIODS})
+        known = set(snap["entries"]) if snap else set()
+        tail = await self.log.tail(PERIODS, snap["upto"] if snap else 0)
+        for _, entries in tail:
+            known.update(entries)
+        if len(tail) >= 8:
+            await self.collection.replace_one(
+                {"_id": PERIODS}, {"upto": tail[-1][0], "entries": sorted(known)}, upsert=True
+            )
+        return known
+
+    async def periods(self) -> dict[str, set[str]]:
+        """Estate → the years it has items in."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for entry in await self._read_periods():
+            estate, _, period = entry.partition("\t")
+            found[estate].add(period)
+        return found
+
+    async def rows(self, key: str) -> dict[str, Row]:
+        return await self._rows(key, write=False)
+
+    async def _rows(self, key: str, *, write: bool) -> dict[str, Row]:
+        snap = await self.collection.find_one({"_id": key})
+        upto = int(snap["upto"]) if snap else 0
+        rows = unpack_rows(snap["rows"] if snap else None)
+        tail = await self.log.tail(key, upto)
+        merge_rows(rows, (Row.unpack(e) for _, entries in tail for e in entries))
+        if tail and (write or len(tail) >= self.log.compact_every):
+            upto = tail[-1][0]
+            doc = {"upto": upto, "rows": Binary(pack_rows(rows.values()))}
+            await self.collection.replace_one({"_id": key}, doc, upsert=True)
+        self.log.note_compacted(key, upto)
+        return rows
+
+    async def postings(self, key: str, grams: set[str]) -> dict[str, set[str]]:
+        """Gram → id prefixes (``CID_PREFIX`` hex digits) of the items of ``key`` having it."""
+        shards = sorted({shard_of(g) for g in grams})
+        snaps = await asyncio.gather(*(self.collection.find_one({"_id": f"{key}|{s:02d}"}) for s in shards))
+        found: dict[str, set[str]] = {g: set() for g in grams}
+        upto_of: dict[int, int] = {}
+        for shard, snap in zip(shards, snaps, strict=True):
+            upto_of[shard] = int(snap["upto"]) if snap else 0
+            stored = unpack_postings(snap["p"] if snap else None)
+            for gram in grams:
+                if shard_of(gram) == shard:
+                    found[gram] |= stored.get(gram, set())
+        for n, entries in await self.log.tail(key, min(upto_of.values(), default=0)):
+            for entry in entries:
+                prefix, has = parse_text_entry(entry)
+                for gram in grams & has:
+                    if n > upto_of[shard_of(gram)]:
+                        found[gram].add(prefix)
+        return found
+
+    async def _compact_text(self, key: str) -> None:
+        ids = [f"{key}|{s:02d}" for s in range(TEXT_SHARDS)]
+        snaps = await asyncio.gather(*(self.collection.find_one({"_id": i}) for i in ids))
+        uptos = [int(s["upto"]) if s else 0 for s in snaps]
+        shards = [unpack_postings(s["p"] if s else None) for s in snaps]
+        tail = await self.log.tail(key, min(uptos))
+        if not tail:
+            return
+        for n, entries in tail:
+            for entry in entries:
+                prefix, has = parse_text_entry(entry)
+                for gram in has:
+                    shard = shard_of(gram)
+                    if n > uptos[shard]:
+                        shards[shard].setdefault(gram, set()).add(prefix)
+        upto = tail[-1][0]
+        await asyncio.gather(
+            *(
+                self.collection.replace_one({"_id": i}, {"upto": upto, "p": Binary(pack_postings(p))}, upsert=True)
+                for i, p in zip(ids, shards, strict=True)
+            )
+        )
+        self.log.note_compacted(key, upto)
+
+    async def compact_all(self) -> None:
+        """Fold every log into its snapshot (after a bulk load)."""
+        for estate, periods in (await self.periods()).items():
+            for period in periods:
+                await self._rows(row_key(estate, period), write=True)
+                await self._compact_text(text_key(estate, period))
+
+
+def _filtered_fields(row: Row) -> tuple[str, ...]:
+    return (row.status, row.channel, row.category, row.handler, row.department, row.recorder)
