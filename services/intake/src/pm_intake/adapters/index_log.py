@@ -15,6 +15,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pymongo.errors import BulkWriteError
+
 from pm_common.mongo import Collection, DuplicateKeyError
 
 INDEX = "ledger_index"
@@ -64,18 +66,42 @@ class IndexLog:
             return n
         raise RuntimeError(f"could not append to index log {key}")
 
+    async def append_many(self, batches: dict[str, list[str]]) -> None:
+        """One append per key, all in one ``insert_many`` (the bulk path): each key's next slot by this
+        process's knowledge; keys whose slot another writer took meanwhile fall back to ``append``."""
+        keys = list(batches)
+        if not keys:
+            return
+        docs = [{"_id": slot_id(k, self._heads.get(k, 0) + 1), "e": batches[k]} for k in keys]
+        failed: set[int] = set()
+        try:
+            await self.collection.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            failed = {int(e["index"]) for e in errors}
+        for i, key in enumerate(keys):
+            if i in failed:
+                await self.append(key, batches[key])
+            else:
+                self._heads[key] = self._heads.get(key, 0) + 1
+
     async def tail(self, key: str, after: int) -> list[tuple[int, list[str]]]:
-        """The slots after ``after``, in order, up to the first missing one (a few per round trip)."""
-        found: list[tuple[int, list[str]]] = []
-        n = after + 1
+        """The slots after ``after``, in order, up to the first missing one: one lookup when there is
+        none (the usual case), then a few per round trip."""
+        first = await self.collection.find_one({"_id": slot_id(key, after + 1)})
+        if first is None:
+            return []
+        found: list[tuple[int, list[str]]] = [(after + 1, list(first.get("e", [])))]
+        n = after + 2
         while True:
             docs = await asyncio.gather(
                 *(self.collection.find_one({"_id": slot_id(key, i)}) for i in range(n, n + _BATCH))
             )
             for i, doc in enumerate(docs):
                 if doc is None:
-                    if found:
-                        self._heads[key] = max(self._heads.get(key, 0), found[-1][0])
+                    self._heads[key] = max(self._heads.get(key, 0), found[-1][0])
                     return found
                 found.append((n + i, list(doc.get("e", []))))
             n += _BATCH

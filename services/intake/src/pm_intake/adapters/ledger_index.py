@@ -48,6 +48,10 @@ class LedgerIndex:
         self.collection = mongo.collection(INDEX)
         self.log = IndexLog(self.collection, compact_every)
         self._periods: set[str] = set()
+        # this process's merged view of each row log: (last slot merged, rows). Logs only grow, so
+        # a view plus the slots after it is always the current state: a read costs one probe.
+        self._views: dict[str, tuple[int, dict[str, Row]]] = {}
+        self._period_view: tuple[int, set[str]] = (0, set())
 
     # ---- writing -------------------------------------------------------------------------
     async def record(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
@@ -98,15 +102,19 @@ class LedgerIndex:
 
     # ---- reading -------------------------------------------------------------------------
     async def _read_periods(self) -> set[str]:
-        snap = await self.collection.find_one({"_id": PERIODS})
-        known = set(snap["entries"]) if snap else set()
-        tail = await self.log.tail(PERIODS, snap["upto"] if snap else 0)
-        for _, entries in tail:
-            known.update(entries)
-        if len(tail) >= 8:
-            await self.collection.replace_one(
-                {"_id": PERIODS}, {"upto": tail[-1][0], "entries": sorted(known)}, upsert=True
-            )
+        upto, known = self._period_view
+        if not upto:
+            snap = await self.collection.find_one({"_id": PERIODS})
+            upto, known = (int(snap["upto"]), set(snap["entries"])) if snap else (0, set())
+        tail = await self.log.tail(PERIODS, upto)
+        if tail:
+            known = known | {e for _, entries in tail for e in entries}
+            upto = tail[-1][0]
+            if len(tail) >= 8:
+                await self.collection.replace_one(
+                    {"_id": PERIODS}, {"upto": upto, "entries": sorted(known)}, upsert=True
+                )
+        self._period_view = (upto, known)
         return known
 
     async def periods(self) -> dict[str, set[str]]:
@@ -121,22 +129,37 @@ class LedgerIndex:
         return await self._rows(key, write=False)
 
     async def _rows(self, key: str, *, write: bool) -> dict[str, Row]:
-        snap = await self.collection.find_one({"_id": key})
-        upto = int(snap["upto"]) if snap else 0
-        rows = unpack_rows(snap["rows"] if snap else None)
+        """The rows of ``key`` (shared: callers must not change them); ``write`` folds the log into
+        the snapshot document."""
+        view = self._views.get(key)
+        if view is None:
+            snap = await self.collection.find_one({"_id": key})
+            view = (int(snap["upto"]), unpack_rows(snap["rows"])) if snap else (0, {})
+            self.log.note_compacted(key, view[0])
+        upto, rows = view
         tail = await self.log.tail(key, upto)
-        merge_rows(rows, (Row.unpack(e) for _, entries in tail for e in entries))
-        if tail and (write or len(tail) >= self.log.compact_every):
+        if tail:
+            rows = merge_rows(dict(rows), (Row.unpack(e) for _, entries in tail for e in entries))
             upto = tail[-1][0]
-            doc = {"upto": upto, "rows": Binary(pack_rows(rows.values()))}
-            await self.collection.replace_one({"_id": key}, doc, upsert=True)
-        self.log.note_compacted(key, upto)
+        self._views[key] = (upto, rows)
+        if write or len(tail) >= self.log.compact_every:
+            snap = await self.collection.find_one({"_id": key}, {"upto": 1})
+            if snap is None or int(snap["upto"]) < upto:
+                doc = {"upto": upto, "rows": Binary(pack_rows(rows.values()))}
+                await self.collection.replace_one({"_id": key}, doc, upsert=True)
+            self.log.note_compacted(key, upto)
         return rows
+
+    async def warm(self) -> int:
+        """Load every row view once (at start-up), so the first staff query does not pay for it."""
+        keys = [row_key(e, p) for e, periods in (await self.periods()).items() for p in periods]
+        views = await asyncio.gather(*(self.rows(k) for k in keys))
+        return sum(len(v) for v in views)
 
     async def postings(self, key: str, grams: set[str]) -> dict[str, set[str]]:
         """Gram → id prefixes (``CID_PREFIX`` hex digits) of the items of ``key`` having it."""
         shards = sorted({shard_of(g) for g in grams})
-        snaps = await asyncio.gather(*(self.collection.find_one({"_id": f"{key}|{s:02d}"}) for s in shards))
+        snaps = await asyncio.gather(*(self.collection.find_one({"_id": f"{key}|{s:03d}"}) for s in shards))
         found: dict[str, set[str]] = {g: set() for g in grams}
         upto_of: dict[int, int] = {}
         for shard, snap in zip(shards, snaps, strict=True):
@@ -154,13 +177,14 @@ class LedgerIndex:
         return found
 
     async def _compact_text(self, key: str) -> None:
-        ids = [f"{key}|{s:02d}" for s in range(TEXT_SHARDS)]
+        ids = [f"{key}|{s:03d}" for s in range(TEXT_SHARDS)]
         snaps = await asyncio.gather(*(self.collection.find_one({"_id": i}) for i in ids))
         uptos = [int(s["upto"]) if s else 0 for s in snaps]
         shards = [unpack_postings(s["p"] if s else None) for s in snaps]
         tail = await self.log.tail(key, min(uptos))
         if not tail:
             return
+        changed: set[int] = set()
         for n, entries in tail:
             for entry in entries:
                 prefix, has = parse_text_entry(entry)
@@ -168,11 +192,17 @@ class LedgerIndex:
                     shard = shard_of(gram)
                     if n > uptos[shard]:
                         shards[shard].setdefault(gram, set()).add(prefix)
+                        changed.add(shard)
         upto = tail[-1][0]
+        # a shard no new gram went to keeps its document unless its coverage lags far behind (its
+        # ``upto`` stays honest either way: readers take the slots after it from the log)
+        due = [s for s in range(TEXT_SHARDS) if s in changed or upto - uptos[s] >= 4 * self.log.compact_every]
         await asyncio.gather(
             *(
-                self.collection.replace_one({"_id": i}, {"upto": upto, "p": Binary(pack_postings(p))}, upsert=True)
-                for i, p in zip(ids, shards, strict=True)
+                self.collection.replace_one(
+                    {"_id": ids[s]}, {"upto": upto, "p": Binary(pack_postings(shards[s]))}, upsert=True
+                )
+                for s in due
             )
         )
         self.log.note_compacted(key, upto)

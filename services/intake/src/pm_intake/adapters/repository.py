@@ -187,9 +187,7 @@ class MongoComplaintRepository:
             for field in OWNER_FIELDS:
                 if doc.get(field):
                     by_owner.setdefault(f"o|{field}|{doc[field]}", []).append(doc["_id"])
-        keys = list(by_owner)
-        for i in range(0, len(keys), 100):
-            await asyncio.gather(*(self.owners.append(k, by_owner[k]) for k in keys[i : i + 100]))
+        await self.owners.append_many(by_owner)
 
     async def rebuild_index(self, batch: int = 2000) -> int:
         """Index every stored item again (one full pass; for data written before the index existed)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-TEXT_SHARDS = 64
+TEXT_SHARDS = 256
 CID_PREFIX = 12  # postings keep the first 12 hex digits of an id; matches are checked on the item itself
 _SPACE = re.compile(r"\s+")
 

@@ -19,7 +19,7 @@ from pm_intake.domain.identity import owner_key, token_hash, tracking_token
 from pm_intake.domain.model import Acknowledgement, Registration, mask_email, mask_name, mask_phone
 from pm_intake.service_layer.finalize import acknowledgement, finalize
 from pm_intake.service_layer.policy import IntakePolicy
-from pm_intake.service_layer.ports import AlreadyExists, ComplaintRepository
+from pm_intake.service_layer.ports import AlreadyExists, ComplaintRepository, Event
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,8 @@ async def register(
             return _replay(existing, fingerprint, estate, policy)
     else:
         complaint_id = uuid.uuid4().hex
-    document = _new_document(reg, complaint_id, filer.recorder_id, fingerprint, policy, now)
-    events = []
-    if not reg.hold_for_readback:
-        seq = await repo.next_sequence(reg.estate_id, _local_day(now, estate))
-        confirmed_by = filer.recorder_id if reg.readback_confirmed else None
-        update, event = finalize(document, reg, estate, seq, now, policy, confirmed_by=confirmed_by)
-        document.update(update["$set"])
-        document["timeline"] = update["$push"]["timeline"]["$each"]
-        events.append(event)
+    seq = None if reg.hold_for_readback else await repo.next_sequence(reg.estate_id, _local_day(now, estate))
+    document, events = build_item(reg, complaint_id, filer.recorder_id, fingerprint, estate, seq, policy, now)
     try:
         await repo.insert(document, events)
     except AlreadyExists:
@@ -70,6 +63,28 @@ async def register(
         return _replay(existing, fingerprint, estate, policy)
     token = tracking_token(policy.owner_secret, complaint_id) if "tracking_hash" in document else None
     return acknowledgement(document, estate, token)
+
+
+def build_item(
+    reg: Registration,
+    complaint_id: str,
+    recorder_id: str,
+    fingerprint: str,
+    estate: dict[str, Any],
+    sequence: int | None,
+    policy: IntakePolicy,
+    now: datetime,
+) -> tuple[dict[str, Any], list[Event]]:
+    """The stored document of a new item and the events of the same write: a draft without a
+    sequence number, a registered item (reference, acknowledgement promise, ``complaint.received``) with one."""
+    document = _new_document(reg, complaint_id, recorder_id, fingerprint, policy, now)
+    if sequence is None:
+        return document, []
+    confirmed_by = recorder_id if reg.readback_confirmed else None
+    update, event = finalize(document, reg, estate, sequence, now, policy, confirmed_by=confirmed_by)
+    document.update(update["$set"])
+    document["timeline"] = update["$push"]["timeline"]["$each"]
+    return document, [event]
 
 
 def _new_document(
