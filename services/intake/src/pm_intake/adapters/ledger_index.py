@@ -22,6 +22,7 @@ from bson import Binary
 from pm_common.mongo import Mongo
 from pm_intake.adapters.index_log import INDEX, IndexLog
 from pm_intake.domain.ledger_index import (
+    CID_PREFIX,
     TEXT_SHARDS,
     Row,
     content_of,
@@ -40,6 +41,23 @@ from pm_intake.domain.ledger_index import (
 )
 
 PERIODS = "periods"
+
+
+class RowView:
+    """This process's merged state of one row log up to slot ``upto``: rows by id, in ledger order,
+    and by the id prefix the text postings use. Never changed once built (a newer one replaces it)."""
+
+    __slots__ = ("by_prefix", "ordered", "rows", "upto")
+
+    def __init__(self, upto: int, rows: dict[str, Row]) -> None:
+        self.upto = upto
+        self.rows = rows
+        self.ordered = sorted(rows.values(), key=Row.sort_key)
+        self.by_prefix: dict[str, list[Row]] = {}
+        for cid, row in rows.items():
+            self.by_prefix.setdefault(cid[:CID_PREFIX], []).append(row)
+
+
 _BULK_CHUNK = 4000  # entries per slot on the bulk path (well below the 16 MiB document limit)
 
 
@@ -50,8 +68,11 @@ class LedgerIndex:
         self._periods: set[str] = set()
         # this process's merged view of each row log: (last slot merged, rows). Logs only grow, so
         # a view plus the slots after it is always the current state: a read costs one probe.
-        self._views: dict[str, tuple[int, dict[str, Row]]] = {}
+        self._views: dict[str, RowView] = {}
         self._period_view: tuple[int, set[str]] = (0, set())
+        self._shards: dict[str, tuple[int, dict[str, set[str]]]] = {}  # text shard snapshots read
+        # text slots read, all of those after ``low``: key → (low, slot → [(id prefix, grams)])
+        self._text_slots: dict[str, tuple[int, dict[int, list[tuple[str, set[str]]]]]] = {}
 
     # ---- writing -------------------------------------------------------------------------
     async def record(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
@@ -117,63 +138,75 @@ class LedgerIndex:
         self._period_view = (upto, known)
         return known
 
+    def known_periods(self) -> dict[str, set[str]]:
+        """The partitions this process has seen so far (no I/O; ``periods`` has the current list)."""
+        return _by_estate(self._period_view[1])
+
     async def periods(self) -> dict[str, set[str]]:
         """Estate → the years it has items in."""
-        found: dict[str, set[str]] = defaultdict(set)
-        for entry in await self._read_periods():
-            estate, _, period = entry.partition("\t")
-            found[estate].add(period)
-        return found
+        return _by_estate(await self._read_periods())
 
-    async def rows(self, key: str) -> dict[str, Row]:
+    async def rows(self, key: str) -> RowView:
         return await self._rows(key, write=False)
 
-    async def _rows(self, key: str, *, write: bool) -> dict[str, Row]:
-        """The rows of ``key`` (shared: callers must not change them); ``write`` folds the log into
-        the snapshot document."""
+    async def _rows(self, key: str, *, write: bool) -> RowView:
+        """The current rows of ``key``; ``write`` also folds the log into the snapshot document."""
         view = self._views.get(key)
         if view is None:
             snap = await self.collection.find_one({"_id": key})
-            view = (int(snap["upto"]), unpack_rows(snap["rows"])) if snap else (0, {})
-            self.log.note_compacted(key, view[0])
-        upto, rows = view
-        tail = await self.log.tail(key, upto)
+            view = RowView(int(snap["upto"]), unpack_rows(snap["rows"])) if snap else RowView(0, {})
+            self.log.note_compacted(key, view.upto)
+        tail = await self.log.tail(key, view.upto)
         if tail:
-            rows = merge_rows(dict(rows), (Row.unpack(e) for _, entries in tail for e in entries))
-            upto = tail[-1][0]
-        self._views[key] = (upto, rows)
+            rows = merge_rows(dict(view.rows), (Row.unpack(e) for _, entries in tail for e in entries))
+            view = RowView(tail[-1][0], rows)
+        self._views[key] = view
         if write or len(tail) >= self.log.compact_every:
             snap = await self.collection.find_one({"_id": key}, {"upto": 1})
-            if snap is None or int(snap["upto"]) < upto:
-                doc = {"upto": upto, "rows": Binary(pack_rows(rows.values()))}
+            if snap is None or int(snap["upto"]) < view.upto:
+                doc = {"upto": view.upto, "rows": Binary(pack_rows(view.rows.values()))}
                 await self.collection.replace_one({"_id": key}, doc, upsert=True)
-            self.log.note_compacted(key, upto)
-        return rows
+            self.log.note_compacted(key, view.upto)
+        return view
 
     async def warm(self) -> int:
         """Load every row view once (at start-up), so the first staff query does not pay for it."""
         keys = [row_key(e, p) for e, periods in (await self.periods()).items() for p in periods]
         views = await asyncio.gather(*(self.rows(k) for k in keys))
-        return sum(len(v) for v in views)
+        return sum(len(v.rows) for v in views)
 
     async def postings(self, key: str, grams: set[str]) -> dict[str, set[str]]:
-        """Gram → id prefixes (``CID_PREFIX`` hex digits) of the items of ``key`` having it."""
-        shards = sorted({shard_of(g) for g in grams})
-        snaps = await asyncio.gather(*(self.collection.find_one({"_id": f"{key}|{s:03d}"}) for s in shards))
-        found: dict[str, set[str]] = {g: set() for g in grams}
-        upto_of: dict[int, int] = {}
-        for shard, snap in zip(shards, snaps, strict=True):
-            upto_of[shard] = int(snap["upto"]) if snap else 0
-            stored = unpack_postings(snap["p"] if snap else None)
-            for gram in grams:
-                if shard_of(gram) == shard:
-                    found[gram] |= stored.get(gram, set())
-        for n, entries in await self.log.tail(key, min(upto_of.values(), default=0)):
-            for entry in entries:
-                prefix, has = parse_text_entry(entry)
-                for gram in grams & has:
-                    if n > upto_of[shard_of(gram)]:
-                        found[gram].add(prefix)
+        """Gram → id prefixes (``CID_PREFIX`` hex digits) of the items of ``key`` having it.
+
+        Shard snapshots and the log slots read after them are kept in this process: a snapshot plus
+        the slots after its ``upto`` is the current state, so a repeated query costs one probe for
+        new slots. When the kept slots grow long, the snapshots are read afresh (compaction has
+        folded those slots into them) and the slots dropped."""
+        low, slots = self._text_slots.get(key, (0, {}))
+        if len(slots) > 4 * self.log.compact_every:
+            low, slots = 0, {}
+            for shard in range(TEXT_SHARDS):
+                self._shards.pop(f"{key}|{shard:03d}", None)
+        needed = sorted({shard_of(g) for g in grams})
+        missing = [s for s in needed if f"{key}|{s:03d}" not in self._shards]
+        snaps = await asyncio.gather(*(self.collection.find_one({"_id": f"{key}|{s:03d}"}) for s in missing))
+        for shard, snap in zip(missing, snaps, strict=True):
+            upto = int(snap["upto"]) if snap else 0
+            self._shards[f"{key}|{shard:03d}"] = (upto, unpack_postings(snap["p"] if snap else None))
+        base = {s: self._shards[f"{key}|{s:03d}"] for s in needed}
+        start = min(upto for upto, _ in base.values())
+        if start < low or not slots:  # the kept slots must run without a gap from ``start``
+            low, slots = start, {}
+        for n, entries in await self.log.tail(key, max(slots, default=low)):
+            slots[n] = [parse_text_entry(e) for e in entries]
+        self._text_slots[key] = (low, slots)
+        found: dict[str, set[str]] = {}
+        for gram in grams:
+            upto, stored = base[shard_of(gram)]
+            found[gram] = set(stored.get(gram, ()))
+            for n, parsed in slots.items():
+                if n > upto:
+                    found[gram].update(prefix for prefix, has in parsed if gram in has)
         return found
 
     async def _compact_text(self, key: str) -> None:
@@ -217,3 +250,11 @@ class LedgerIndex:
 
 def _filtered_fields(row: Row) -> tuple[str, ...]:
     return (row.status, row.channel, row.category, row.handler, row.department, row.recorder)
+
+
+def _by_estate(entries: set[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        estate, _, period = entry.partition("\t")
+        found[estate].add(period)
+    return found

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from pm_intake.domain.errors import InvalidCursor, NotPermitted
 from pm_intake.domain.ledger_index import Row, text_matches
 
-__all__ = ["Cursor", "LedgerPage", "LedgerQuery", "cursor_after", "estate_scope", "matches", "remaining", "to_ms"]
+__all__ = [
+    "Cursor",
+    "LedgerPage",
+    "LedgerQuery",
+    "cursor_after",
+    "estate_scope",
+    "matches",
+    "remaining",
+    "row_filter",
+    "to_ms",
+]
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,36 @@ def matches(row: Row, query: LedgerQuery, content: str | None = None) -> bool:
     if query.ids is not None and row.cid not in query.ids:
         return False
     return not (query.text and content is not None and not text_matches(content, query.text))
+
+
+def row_filter(query: LedgerQuery) -> Callable[[Row], bool] | None:
+    """``matches`` for rows already limited to the query's estates, compiled once per query (it runs
+    on every indexed row in scope); ``None`` when every row matches."""
+    pairs = [
+        (name, value)
+        for name, value in (
+            ("status", query.status),
+            ("channel", query.channel),
+            ("category", query.category),
+            ("handler", query.handler),
+            ("department", query.department),
+            ("recorder", query.recorder_id),
+        )
+        if value
+    ]
+    low = to_ms(query.date_from) if query.date_from else None
+    high = to_ms(query.date_to) if query.date_to else None
+    if not pairs and low is None and high is None:
+        return None
+    get = attrgetter(*(n for n, _ in pairs)) if pairs else None
+    wanted: Any = tuple(v for _, v in pairs) if len(pairs) > 1 else (pairs[0][1] if pairs else None)
+
+    def keep(row: Row) -> bool:
+        if get is not None and get(row) != wanted:
+            return False
+        return (low is None or row.ts >= low) and (high is None or row.ts < high)
+
+    return keep
 
 
 def remaining(rows: list[Row], query: LedgerQuery) -> list[Row]:

@@ -21,7 +21,7 @@ CID_PREFIX = 12  # postings keep the first 12 hex digits of an id; matches are c
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """What the ledger filters and sorts on, for one item; ``rev`` orders versions of the same item."""
 
