@@ -8,7 +8,8 @@ N items: delete it, or set BENCH_FRESH=1, to re-seed), then measures, in this pr
 repository's ``search`` (index reads + the page's items, the same code the API runs) for each filter
 combination and text search, R times each: p50 / p99 and the ratio of p50 to the raw floor, a
 single ``find_one`` by ``_id`` of one stored item, measured in the same run. ``--explain`` also
-prints the engine's ``explain`` of the old and the new hot queries (see docs/data-path.md).
+prints the engine's ``explain`` of the old and the new hot queries (see docs/data-path.md),
+``--before`` times the old queries (full scans) once, ``--writes`` the write path with the index.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 import seed
 
-from pm_common.mongo import Mongo
+from pm_common.mongo import Mongo, PyMongoError
 from pm_intake.adapters.repository import MongoComplaintRepository
 from pm_intake.config import IntakeSettings
 from pm_intake.domain.ledger import LedgerQuery
@@ -115,6 +116,60 @@ async def explain(mongo: Mongo, some_id: str) -> None:
         print(f"explain {label}: {json.dumps(keep, ensure_ascii=False, default=str)}")
 
 
+async def before(mongo: Mongo) -> None:
+    """The old ledger queries (the code before the index), once each: full scans at N items."""
+    where = {"estate_id": {"$in": list(MINE)}, "status": "in_progress"}
+    complaints = mongo.collection("complaints")
+    runs = {
+        "old ledger page (find+sort+limit)": lambda: (
+            complaints.find(where).sort([("received_at", -1)]).limit(20).to_list(20)
+        ),
+        "old ledger total (count_documents)": lambda: complaints.count_documents(where),
+        "old text search ($regex, limit 20)": lambda: (
+            complaints.find({"registration.content": {"$regex": "漏水", "$options": "i"}}).limit(20).to_list(20)
+        ),
+    }
+    for label, run in runs.items():
+        start = time.perf_counter()
+        try:
+            await run()
+        except PyMongoError as exc:  # the socket timeout (60 s) of this client: stop scanning the shared engine
+            print(
+                f"before: {label:38} > {time.perf_counter() - start:,.0f} s ({type(exc).__name__}); skipping the rest"
+            )
+            return
+        print(f"before: {label:38} {(time.perf_counter() - start) * 1000:9,.0f} ms")
+
+
+async def writes(settings: IntakeSettings, reps: int = 200) -> None:
+    """The write path's price for the index: registration through the handler (item + index entries)
+    vs a bare insert of the same document, in a scratch database."""
+    from pm_intake.domain.channels import Submitter
+    from pm_intake.domain.model import Registration
+    from pm_intake.service_layer import handlers
+
+    scratch = Mongo(URL, f"bench_ledger_writes_{os.getpid()}", timeout_ms=20000)
+    try:
+        repo = MongoComplaintRepository(scratch)
+        await repo.upsert_estate({"_id": "SUNNY", "timezone": "Asia/Shanghai"})
+        filer = handlers.Filer("desk-1", "staff:desk-1", Submitter(False))
+        reg = Registration(estate_id="SUNNY", channel="app", content="3号楼2单元电梯困人，里面有老人，请马上派人")
+        policy = settings.policy()
+        with_index = await timed(lambda: handlers.register(reg, filer, repo, policy, datetime.now(UTC)), reps)
+        doc = await repo.complaints.find_one({})
+        raw = scratch.collection("raw")
+        counter = iter(range(10**9))
+        bare = await timed(lambda: raw.insert_one({**doc, "_id": f"raw-{next(counter)}"}), reps)
+        print(
+            f"write path: register (item + index) p50 {with_index[0]:.1f} ms p99 {with_index[1]:.1f} ms; "
+            f"bare insert of the same document p50 {bare[0]:.1f} ms p99 {bare[1]:.1f} ms "
+            f"({with_index[0] / bare[0]:.1f}× at p50)"
+        )
+    finally:
+        await scratch.drop_database()
+        scratch.close()
+
+
 async def main() -> None:
     settings = IntakeSettings()
     mongo = Mongo(URL, f"bench_ledger_{N}", timeout_ms=20000)
@@ -127,6 +182,10 @@ async def main() -> None:
         assert some is not None
         if "--explain" in sys.argv:
             await explain(mongo, some["_id"])
+        if "--before" in sys.argv:
+            await before(mongo)
+        if "--writes" in sys.argv:
+            await writes(settings)
         floor50, floor99 = await timed(lambda: repo.complaints.find_one({"_id": some["_id"]}), max(R * 3, 100))
         print(f"raw floor: find_one by _id  p50 {floor50:.2f} ms  p99 {floor99:.2f} ms")
         print(f"{'query':34} {'total':>7} {'p50 ms':>8} {'p99 ms':>8} {'p50/floor':>9}  next page p50")

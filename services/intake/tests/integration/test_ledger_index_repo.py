@@ -155,6 +155,7 @@ async def test_search_equals_brute_force_through_changes_redeliveries_and_compac
             found, total = await _all_pages(reader, query)
             assert found == expected, query
             assert total >= len(expected) and (total == len(expected) or query.text), query
+    await repo.index.settle()
     snapshots = await mongo.collection(INDEX).find_one({"_id": f"r|SUNNY|{start.year}"})
     assert snapshots is not None and snapshots["upto"] >= 6  # compaction ran
 

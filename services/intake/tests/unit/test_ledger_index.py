@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pm_intake.domain.errors import InvalidCursor
-from pm_intake.domain.ledger import Cursor, LedgerQuery, cursor_after, matches, remaining
+from pm_intake.domain.ledger import Cursor, LedgerQuery, cursor_after, matches, remaining, row_filter
 from pm_intake.domain.ledger_index import (
     CID_PREFIX,
     Row,
@@ -145,3 +145,36 @@ def test_a_cursor_only_works_for_the_query_it_came_from() -> None:
     for garbage in ("not-a-cursor", "!!!", Cursor(1, "", "x").encode()):
         with pytest.raises(InvalidCursor):
             LedgerQuery(cursor=garbage).after()
+
+
+def test_the_compiled_row_filter_agrees_with_matches() -> None:
+    import random
+
+    rng = random.Random(5)
+    rows = [
+        row(
+            f"c{i}",
+            minutes=rng.randint(0, 600),
+            status=rng.choice(["received", "triaged", "done"]),
+            channel=rng.choice(["app", "phone"]),
+            category=rng.choice(["", "engineering"]),
+            handler=rng.choice(["", "eng-1"]),
+            department=rng.choice(["", "engineering"]),
+            recorder=rng.choice(["desk-1", "desk-2"]),
+        )
+        for i in range(200)
+    ]
+    for _ in range(200):
+        fields = {
+            "status": rng.choice([None, "received", "done"]),
+            "channel": rng.choice([None, "app"]),
+            "category": rng.choice([None, "engineering"]),
+            "handler": rng.choice([None, "eng-1"]),
+            "department": rng.choice([None, "engineering"]),
+            "recorder_id": rng.choice([None, "desk-2"]),
+            "date_from": rng.choice([None, T0 + timedelta(minutes=100)]),
+            "date_to": rng.choice([None, T0 + timedelta(minutes=400)]),
+        }
+        query = LedgerQuery(**fields)  # type: ignore[arg-type]
+        keep = row_filter(query)
+        assert [r for r in rows if keep is None or keep(r)] == [r for r in rows if matches(r, query)], fields

@@ -113,7 +113,7 @@ class IndexLog:
         """Has ``key`` grown ``compact_every`` slots past its last known snapshot?"""
         return slot - self._compacted.get(key, 0) >= self.compact_every and key not in self._compacting
 
-    async def compact_once(self, key: str, compact: Callable[[], Awaitable[None]]) -> None:
+    async def compact_once(self, key: str, compact: Callable[[], Awaitable[object]]) -> None:
         """Run ``compact`` unless a compaction of ``key`` is already running in this process."""
         if key in self._compacting:
             return

@@ -13,8 +13,9 @@ Entries are idempotent: replaying one (redelivery, retry, bulk re-run) changes n
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from bson import Binary
@@ -41,6 +42,7 @@ from pm_intake.domain.ledger_index import (
 )
 
 PERIODS = "periods"
+log = logging.getLogger(__name__)
 
 
 class RowView:
@@ -66,6 +68,8 @@ class LedgerIndex:
         self.collection = mongo.collection(INDEX)
         self.log = IndexLog(self.collection, compact_every)
         self._periods: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._scheduled: set[str] = set()
         # this process's merged view of each row log: (last slot merged, rows). Logs only grow, so
         # a view plus the slots after it is always the current state: a read costs one probe.
         self._views: dict[str, RowView] = {}
@@ -79,11 +83,12 @@ class LedgerIndex:
         """Index the new state of an item; nothing is written when no indexed field changed."""
         row = row_of(after)
         period = period_of(row.ts)
-        await self._ensure_period(row.estate, period)
+        writes = [self._ensure_period(row.estate, period)]
         if before is None or _filtered_fields(row_of(before)) != _filtered_fields(row):
-            await self._append_rows(row_key(row.estate, period), [row.pack()])
+            writes.append(self._append_rows(row_key(row.estate, period), [row.pack()]))
         if before is None or content_of(before) != content_of(after):
-            await self._append_text(text_key(row.estate, period), [text_entry(row.cid, content_of(after))])
+            writes.append(self._append_text(text_key(row.estate, period), [text_entry(row.cid, content_of(after))]))
+        await asyncio.gather(*writes)
 
     async def bulk_record(self, docs: Iterable[Mapping[str, Any]]) -> None:
         """The bulk path (seeding, rebuilds): the same entries as ``record``, many per slot."""
@@ -114,12 +119,36 @@ class LedgerIndex:
     async def _append_rows(self, key: str, entries: list[str]) -> None:
         slot = await self.log.append(key, entries)
         if self.log.due(key, slot):
-            await self.log.compact_once(key, lambda: self._rows(key, write=True))
+            self._background(key, lambda: self._rows(key, write=True))
 
     async def _append_text(self, key: str, entries: list[str]) -> None:
         slot = await self.log.append(key, entries)
         if self.log.due(key, slot):
-            await self.log.compact_once(key, lambda: self._compact_text(key))
+            self._background(key, lambda: self._compact_text(key))
+
+    def _background(self, key: str, compact: Callable[[], Awaitable[object]]) -> None:
+        """Compaction off the writer's path (any process may do it; a lost one is redone later)."""
+
+        if key in self._scheduled:
+            return
+        self._scheduled.add(key)
+
+        async def run() -> None:
+            try:
+                await self.log.compact_once(key, compact)
+            except Exception as exc:
+                log.warning("compaction of %s failed: %s", key, type(exc).__name__)
+            finally:
+                self._scheduled.discard(key)
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait for the compactions started so far (the bulk path, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
 
     # ---- reading -------------------------------------------------------------------------
     async def _read_periods(self) -> set[str]:
@@ -242,6 +271,7 @@ class LedgerIndex:
 
     async def compact_all(self) -> None:
         """Fold every log into its snapshot (after a bulk load)."""
+        await self.settle()
         for estate, periods in (await self.periods()).items():
             for period in periods:
                 await self._rows(row_key(estate, period), write=True)

@@ -94,10 +94,10 @@ class MongoComplaintRepository:
         await self._index_new(document)
 
     async def _index_new(self, document: dict[str, Any]) -> None:
-        await self.index.record(None, document)
-        for field in OWNER_FIELDS:
-            if document.get(field):
-                await self.owners.append(f"o|{field}|{document[field]}", [document["_id"]])
+        owners = [f"o|{f}|{document[f]}" for f in OWNER_FIELDS if document.get(f)]
+        await asyncio.gather(
+            self.index.record(None, document), *(self.owners.append(k, [document["_id"]]) for k in owners)
+        )
 
     async def ensure_indexed(self, complaint_id: str) -> None:
         """Index an item's current state again (idempotent): after a redelivery or an idempotent retry,
