@@ -54,13 +54,14 @@ class IndexLog:
         return low
 
     async def append(self, key: str, entries: list[str], **extra: Any) -> int:
-        """Claim the next free slot for ``entries``; returns the slot number."""
-        n = await self.head(key) + 1
+        """Claim the next free slot for ``entries``; returns the slot number. A key this process has not
+        seen is tried at slot 1 first (most owner keys are new), its head probed only if that is taken."""
+        n = self._heads[key] + 1 if key in self._heads else 1
         for _ in range(10_000):
             try:
                 await self.collection.insert_one({"_id": slot_id(key, n), "e": entries, **extra})
-            except DuplicateKeyError:
-                n += 1  # another writer took it: the next one
+            except DuplicateKeyError:  # another writer took it: the next one (found by probing if unknown)
+                n = n + 1 if key in self._heads else await self.head(key) + 1
                 continue
             self._heads[key] = max(self._heads.get(key, 0), n)
             return n
