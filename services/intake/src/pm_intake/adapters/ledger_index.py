@@ -70,8 +70,8 @@ class LedgerIndex:
         self._periods: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._scheduled: set[str] = set()
-        # this process's merged view of each row log: (last slot merged, rows). Logs only grow, so
-        # a view plus the slots after it is always the current state: a read costs one probe.
+        # this process's merged view of each row log. Logs only grow, so a view plus the slots after
+        # its ``upto`` is always the current state: a read costs one probe.
         self._views: dict[str, RowView] = {}
         self._period_view: tuple[int, set[str]] = (0, set())
         self._shards: dict[str, tuple[int, dict[str, set[str]]]] = {}  # text shard snapshots read
@@ -128,7 +128,6 @@ class LedgerIndex:
 
     def _background(self, key: str, compact: Callable[[], Awaitable[object]]) -> None:
         """Compaction off the writer's path (any process may do it; a lost one is redone later)."""
-
         if key in self._scheduled:
             return
         self._scheduled.add(key)
