@@ -54,7 +54,7 @@ def _triaged(cid: str, estate: str, category: str) -> Envelope:
         deadlines=Deadlines(dispatch_by=now, resolve_by=now),
         triaged_at=now,
     )
-    return new_event(payload, source="test", subject=cid, estate_id=estate)
+    return new_event(payload, source="test", estate_id=estate)
 
 
 def _assigned(cid: str, estate: str, handler: str) -> Envelope:
@@ -70,7 +70,7 @@ def _assigned(cid: str, estate: str, handler: str) -> Envelope:
         due_at=now,
         assigned_at=now,
     )
-    return new_event(payload, source="test", subject=cid, estate_id=estate)
+    return new_event(payload, source="test", estate_id=estate)
 
 
 async def _ids(client: httpx.AsyncClient, staff: dict[str, str], **params: Any) -> list[str]:

@@ -57,7 +57,7 @@ async def test_two_writers_append_to_one_log_and_no_entry_is_lost(engines: Engin
 
 
 def _event(payload: Any, cid: str, at: datetime) -> Any:
-    return new_event(payload, source="test", subject=cid, estate_id="SUNNY", now=at)
+    return new_event(payload, source="test", estate_id="SUNNY", now=at)
 
 
 async def _brute_force(mongo: Mongo, query: LedgerQuery) -> list[str]:
