@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench lint token
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench bench-sla lint token
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -47,6 +47,9 @@ test-e2e: setup
 
 bench: setup
 	$(BIN)/python bench/ferretdb_workload.py
+
+bench-sla: setup  ## P3/P4: SLA overdue lag, a 50k burst, 1M pending (BENCH_PENDING, BENCH_BURST, BENCH_P4_PENDING)
+	$(BIN)/python bench/sla.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -42,6 +42,17 @@ async def get_timer(request: Request, principal: Staff, task_id: str) -> dict[st
     }
 
 
+@router.get("/schedule", summary="内存中的时限计划 / the in-memory schedule of this instance")
+async def get_schedule(request: Request, principal: Staff) -> dict[str, Any]:
+    monitor = runtime_of(request).state["monitor"]
+    return {
+        "partitions": sorted(monitor.schedule.partitions),
+        "armed": len(monitor.schedule),
+        "next_fire_at": monitor.schedule.next_fire(),
+        "emitted": monitor.emitted,
+    }
+
+
 def create_app(settings: SlaSettings | None = None, clock: Clock | None = None) -> FastAPI:
     return create_service_app(
         settings or SlaSettings(),
