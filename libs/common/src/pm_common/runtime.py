@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from pm_common.kafka.admin import ensure_topics, kafka_reachable
-from pm_common.kafka.consumer import ConsumerLoop, Handler
+from pm_common.kafka.consumer import ConsumerLoop, Handler, RebalanceListener
 from pm_common.kafka.outbox import OutboxRelay
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import DEPENDENCY_UP
@@ -41,11 +41,13 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             self.publisher,
             [self.mongo.collection(c) for c in outbox_collections],
-            poll_seconds=settings.outbox_poll_seconds,
+            mongo=self.mongo,
+            sweep_seconds=settings.outbox_sweep_seconds,
         )
         self._setup = setup
         self.handlers: dict[str, Handler] = {}
         self.jobs: list[BackgroundJob] = []
+        self.rebalance_listeners: list[RebalanceListener] = []
         self.consumer: ConsumerLoop | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -54,6 +56,10 @@ class ServiceRuntime:
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         self.handlers[topic] = handler
+
+    def add_rebalance_listener(self, listener: RebalanceListener) -> None:
+        """Be told which partitions this instance owns (e.g. to keep a schedule per partition)."""
+        self.rebalance_listeners.append(listener)
 
     def add_job(self, job: BackgroundJob) -> None:
         self.jobs.append(job)
@@ -97,6 +103,7 @@ class ServiceRuntime:
                 publisher=self.publisher,
                 prefix=s.topic_prefix,
                 max_attempts=s.consumer_max_attempts,
+                listeners=self.rebalance_listeners,
             )
             await self.consumer.run(self._stop)
 

@@ -36,7 +36,9 @@ class CommonSettings(BaseSettings):
     log_json: bool = Field(True, validation_alias=AliasChoices("PM_LOG_JSON"))
     host: str = "127.0.0.1"
     port: int = 8000
-    outbox_poll_seconds: float = 0.5
+    outbox_sweep_seconds: float = Field(
+        5.0, description="how often the relay reads the pending-pointer collection (writes are relayed at once)"
+    )
     consumer_max_attempts: int = 5
 
     @model_validator(mode="after")
