@@ -59,23 +59,7 @@ def build_runtime(settings: CommonSettings, clock: Clock | None = None) -> Servi
 
     for topic in CONSUMED:
         runtime.subscribe(topic, on_stopped if topic != topics.TASK_ASSIGNED else on_assigned)
-    add_listener = getattr(runtime, "add_rebalance_listener", None)
-    if add_listener is not None:
-        add_listener(monitor)
-    else:  # pm_common without the rebalance hook: this instance owns every partition
-
-        async def own_all(stop: asyncio.Event) -> None:
-            while not stop.is_set():
-                try:
-                    count = await partitions.refresh()
-                    await monitor.assigned({t: set(range(count)) for t in CONSUMED})
-                    return
-                except Exception as exc:
-                    log.warning("loading the schedule failed, retrying: %s", exc)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), 1.0)
-
-        runtime.add_job(own_all)
+    runtime.add_rebalance_listener(monitor)
     runtime.add_job(schedule)
     runtime.add_job(sweep)
     return runtime

@@ -148,7 +148,7 @@ async def _healthy(running: Running) -> bool:
 
 
 async def _owning(running: Running) -> bool:
-    return bool(running.monitor.schedule.partitions)
+    return running.monitor.assignments > 0 and bool(running.monitor.schedule.partitions)
 
 
 def new_id() -> str:

@@ -54,8 +54,7 @@ async def test_restart_between_arming_and_deadline_emits_exactly_one(sla_setting
         await driver.assign(task_id, START + timedelta(minutes=5))
         await driver.armed(task_id)
     clock.advance(timedelta(minutes=6))  # due while the service is down
-    async with serve(settings, clock) as sla:
-        assert task_id in sla.monitor.schedule or sla.monitor.emitted
+    async with serve(settings, clock):
         await driver.overdue(task_id)
         await driver.assign(later, START + timedelta(minutes=8))
         await driver.armed(later)

@@ -59,6 +59,7 @@ class Monitor:
         self.schedule = Schedule(step)
         self.trusted: set[int] = set()  # partitions whose stops this instance consumes itself
         self.emitted = 0
+        self.assignments = 0  # completed (re)assignments: the schedule is loaded once this is > 0
         self.wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one firing pass or one (re)assignment at a time
 
@@ -98,6 +99,7 @@ class Monitor:
                 async for timer in self.store.load(new):
                     loaded += self.schedule.add(timer)
                 log.info("owning partitions %s: %s timer(s) loaded, %s recovered", sorted(new), loaded, recovered)
+            self.assignments += 1
             self.wake.set()
 
     async def revoked(self, partitions: dict[str, set[int]]) -> None:
