@@ -64,12 +64,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def timers(n: int, due: datetime, spread_s: float, tag: str) -> list[Timer]:
+def timers(n: int, due: datetime, spread_s: float) -> list[Timer]:
     out = []
     for _ in range(n):
         cid = uuid.uuid4().hex
         at = due + timedelta(seconds=random.random() * spread_s)
-        out.append(Timer(f"{tag}-{cid[:16]}", cid, random.choice(ESTATES), at, partition_for(cid, PARTITIONS)))
+        task_id = f"T-{cid}"  # dispatch's task id for a complaint
+        out.append(Timer(task_id, cid, random.choice(ESTATES), at, partition_for(cid, PARTITIONS)))
     return out
 
 
@@ -230,7 +231,7 @@ async def run_case(label: str, pending: int, burst: int, idle_probe: bool) -> di
         del far
         margin = 25 + (LAG_SET + burst) / rate + pending / 50000
         base = datetime.now(UTC) + timedelta(seconds=margin)
-        lag_set = timers(LAG_SET, base, 10, "L")
+        lag_set = timers(LAG_SET, base, 10)
         burst_set = timers(burst, base + timedelta(seconds=20), 0.999, "B")  # all due within one second
         await seed(store, lag_set + burst_set)
         service = Service(prefix, db_name, label)

@@ -19,6 +19,16 @@ def timer(task_id: str, due: datetime = DUE, partition: int = 0) -> Timer:
     return Timer(task_id, "c-" + task_id, "SUNNY", due, partition)
 
 
+def test_complaint_ids_come_back_whether_or_not_the_task_id_contains_them() -> None:
+    schedule = Schedule(STEP)
+    schedule.own({0})
+    schedule.add(Timer("T-abc", "abc", "SUNNY", DUE, 0))  # dispatch's form: kept as an offset
+    schedule.add(Timer("other", "xyz", "JADE", DUE, 0))
+    due = {d.timer.task_id: d.timer for d in schedule.pop_due(DUE, 10)[0]}
+    assert due["T-abc"] == Timer("T-abc", "abc", "SUNNY", DUE, 0)
+    assert due["other"] == Timer("other", "xyz", "JADE", DUE, 0)
+
+
 def test_ladder_and_fire_times() -> None:
     assert [target_of(n) for n in (1, 2, 3, 4)] == ["handler", "supervisor", "project_manager", "company"]
     assert fire_at(DUE, 1, STEP) == DUE and fire_at(DUE, 3, STEP) == DUE + 2 * STEP

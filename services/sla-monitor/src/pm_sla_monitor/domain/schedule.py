@@ -2,7 +2,7 @@
 
 One binary heap per owned partition of ``(fire time, task id, level)`` with lazy deletion, and one
 dict of the armed timers. Times are integer microseconds since the epoch (exact, and the level-1
-entry shares its integer with the timer's deadline). About 0.4 KiB per armed timer (measured by
+entry shares its integer with the timer's deadline). About 0.3 KiB per armed timer (measured by
 ``bench/sla.py``). The schedule is a cache: the durable store is the source of truth, and the
 schedule is rebuilt from it at start-up and on every partition assignment.
 """
@@ -19,8 +19,9 @@ from pm_sla_monitor.domain.timer import Due, Timer
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
-# task id -> (deadline µs, complaint id, estate id, partition, next level to fire)
-_Record = tuple[int, str, str, int, int]
+# task id -> (deadline µs, complaint id, estate id, partition, next level to fire); the complaint id is
+# kept as an offset into the task id when the task id ends with it (dispatch's ``T-<complaint id>``)
+_Record = tuple[int, str | int, str, int, int]
 _Entry = tuple[int, str, int]
 
 
@@ -72,7 +73,10 @@ class Schedule:
             return False
         estate = self._estates.setdefault(timer.estate_id, timer.estate_id)
         due = to_us(timer.due_at)
-        self._timers[timer.task_id] = (due, timer.complaint_id, estate, timer.partition, level)
+        complaint: str | int = timer.complaint_id
+        if timer.task_id.endswith(timer.complaint_id):
+            complaint = len(timer.task_id) - len(timer.complaint_id)
+        self._timers[timer.task_id] = (due, complaint, estate, timer.partition, level)
         heapq.heappush(heap, (self._fire_us(due, level), timer.task_id, level))
         return True
 
@@ -98,15 +102,16 @@ class Schedule:
         return from_us(min(tops)) if tops else None
 
     def pop_due(self, now: datetime, limit: int) -> dict[int, list[Due]]:
-        """Take up to ``limit`` due levels, per partition, in fire-time order. Each taken level must be
-        given back: ``fired`` once it is durably emitted (or was already), ``retry`` on failure."""
+        """Take up to ``limit`` due levels of each partition, in fire-time order. Each taken level must
+        be given back: ``fired`` once it is durably emitted (or was already), ``retry`` on failure."""
         now_us = to_us(now)
         out: dict[int, list[Due]] = {}
-        taken = 0
         for p, heap in self._heaps.items():
+            taken = 0
             while taken < limit and (top := self._top(p)) is not None and top <= now_us:
                 _, task_id, level = heapq.heappop(heap)
-                due, complaint_id, estate, partition, _ = self._timers[task_id]
+                due, complaint, estate, partition, _ = self._timers[task_id]
+                complaint_id = task_id[complaint:] if isinstance(complaint, int) else complaint
                 out.setdefault(p, []).append(Due(Timer(task_id, complaint_id, estate, from_us(due), partition), level))
                 taken += 1
         return out

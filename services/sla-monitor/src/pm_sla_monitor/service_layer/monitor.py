@@ -123,10 +123,17 @@ class Monitor:
                 batches = self.schedule.pop_due(now, self.batch)
                 if not batches:
                     return emitted
-                for partition, dues in batches.items():
-                    fired = await self._fire(partition, dues, now)
-                    emitted += fired
-                    self.emitted += fired
+                # one durable batch per partition, written concurrently
+                results = await asyncio.gather(
+                    *(self._fire(partition, dues, now) for partition, dues in batches.items()),
+                    return_exceptions=True,
+                )
+                failed = [r for r in results if isinstance(r, BaseException)]
+                fired = sum(r for r in results if isinstance(r, int))
+                emitted += fired
+                self.emitted += fired
+                if failed:
+                    raise failed[0]
 
     async def _fire(self, partition: int, dues: list[Due], now: datetime) -> int:
         try:
