@@ -94,7 +94,7 @@ def heap_floor(n: int) -> tuple[float, float]:
     bare = n / (time.perf_counter() - start)
     schedule = Schedule(timedelta(hours=4))
     schedule.own(range(PARTITIONS))
-    items = timers(n, datetime.now(UTC), 86400, "H")
+    items = timers(n, datetime.now(UTC), 86400)
     start = time.perf_counter()
     for t in items:
         schedule.add(t)
@@ -226,13 +226,13 @@ async def run_case(label: str, pending: int, burst: int, idle_probe: bool) -> di
     store = MongoTimerStore(mongo)
     out: dict[str, float] = {}
     try:
-        far = timers(pending, datetime.now(UTC) + timedelta(days=2), 86400, "F")
+        far = timers(pending, datetime.now(UTC) + timedelta(days=2), 86400)
         out["seed_per_s"] = rate = await seed(store, far)
         del far
         margin = 25 + (LAG_SET + burst) / rate + pending / 50000
         base = datetime.now(UTC) + timedelta(seconds=margin)
         lag_set = timers(LAG_SET, base, 10)
-        burst_set = timers(burst, base + timedelta(seconds=20), 0.999, "B")  # all due within one second
+        burst_set = timers(burst, base + timedelta(seconds=20), 0.999)  # all due within one second
         await seed(store, lag_set + burst_set)
         service = Service(prefix, db_name, label)
         topic = Topic(prefix)
