@@ -229,7 +229,8 @@ async def run_case(label: str, pending: int, burst: int, idle_probe: bool) -> di
         far = timers(pending, datetime.now(UTC) + timedelta(days=2), 86400)
         out["seed_per_s"] = rate = await seed(store, far)
         del far
-        margin = 25 + (LAG_SET + burst) / rate + pending / 50000
+        # due times must lie after the rest is seeded and the service has loaded (load ≈ 2× the seed rate)
+        margin = 30 + (LAG_SET + burst) / rate + (pending + LAG_SET + burst) / (2 * rate)
         base = datetime.now(UTC) + timedelta(seconds=margin)
         lag_set = timers(LAG_SET, base, 10)
         burst_set = timers(burst, base + timedelta(seconds=20), 0.999)  # all due within one second
