@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sla_fakes import FakePartitioner, FakeTimerStore
 from pm_common import topics
 from pm_common.events import TaskAssigned, TaskCancelled, TaskCompleted, new_event
 from pm_sla_monitor.adapters.clock import ManualClock
+from pm_sla_monitor.domain.timer import Timer
 from pm_sla_monitor.service_layer.monitor import Monitor
 
 pytestmark = pytest.mark.unit
@@ -124,5 +126,34 @@ async def test_run_sleeps_until_the_next_deadline_and_wakes_for_a_sooner_one() -
             break
         await asyncio.sleep(0.01)
     assert [e.data["task_id"] for e in store.events] == ["T-1"]
+    stop.set()
+    await asyncio.wait_for(runner, 5)
+
+
+async def test_a_failed_load_is_retried_by_the_scheduler_loop() -> None:
+    store, clock = FakeTimerStore(), ManualClock(DUE)
+    await store.arm(Timer("T-1", "c1", "SUNNY", DUE, 0), DUE)
+    monitor = make(store, clock)
+    real_load = store.load
+    calls = 0
+
+    def flaky_load(partitions: set[int]) -> AsyncIterator[Timer]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("store down")
+        return real_load(partitions)
+
+    store.load = flaky_load  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await monitor.assigned(ALL)
+    assert monitor.schedule.partitions == set() and monitor.assignments == 0
+    stop = asyncio.Event()
+    runner = asyncio.create_task(monitor.run(stop))
+    for _ in range(300):
+        if store.events:
+            break
+        await asyncio.sleep(0.01)
+    assert [e.data["task_id"] for e in store.events] == ["T-1"] and monitor.schedule.partitions == {0, 1}
     stop.set()
     await asyncio.wait_for(runner, 5)

@@ -62,6 +62,7 @@ class Monitor:
         self.assignments = 0  # completed (re)assignments: the schedule is loaded once this is > 0
         self.wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one firing pass or one (re)assignment at a time
+        self._unloaded: set[int] = set()  # owned partitions whose timers could not be loaded yet
 
     # -- consumers ----------------------------------------------------------------------------
     async def on_assigned(self, envelope: Envelope, task: TaskAssigned) -> bool:
@@ -85,28 +86,46 @@ class Monitor:
     # -- rebalancing (pm_common RebalanceListener) ---------------------------------------------
     async def assigned(self, partitions: dict[str, set[int]]) -> None:
         """Own ``task.assigned``'s partitions in ``partitions`` (the whole new assignment): finish
-        half-written batches, then load their armed timers from the store (one pointer scan)."""
+        half-written batches, then load their armed timers from the store (one pointer scan). If the
+        store is unreachable the partitions stay unloaded and the scheduler loop retries the load."""
         async with self._lock:
             owned = set(partitions.get(topics.TASK_ASSIGNED, set()))
             self.trusted = (
                 owned & partitions.get(topics.TASK_COMPLETED, set()) & partitions.get(topics.TASK_CANCELLED, set())
             )
             self.schedule.release(self.schedule.partitions - owned)
-            new = self.schedule.own(owned)
-            if new:
-                recovered = await self.store.recover(new)
-                loaded = 0
-                async for timer in self.store.load(new):
-                    loaded += self.schedule.add(timer)
-                log.info("owning partitions %s: %s timer(s) loaded, %s recovered", sorted(new), loaded, recovered)
-            self.assignments += 1
-            self.wake.set()
+            self._unloaded = (self._unloaded & owned) | (owned - self.schedule.partitions)
+            try:
+                await self._load()
+                self.assignments += 1
+            finally:
+                self.wake.set()  # fire what is due now, or retry the load
+
+    async def _load(self) -> None:
+        """Load the owned partitions not loaded yet; on failure they stay in ``_unloaded``."""
+        new = self._unloaded - self.schedule.partitions
+        if not new:
+            self._unloaded = set()
+            return
+        self.schedule.own(new)
+        try:
+            recovered = await self.store.recover(new)
+            loaded = 0
+            async for timer in self.store.load(new):
+                loaded += self.schedule.add(timer)
+        except Exception as exc:
+            self.schedule.release(new)
+            log.warning("loading partitions %s failed, will retry: %s", sorted(new), exc)
+            raise
+        self._unloaded = set()
+        log.info("owning partitions %s: %s timer(s) loaded, %s recovered", sorted(new), loaded, recovered)
 
     async def revoked(self, partitions: dict[str, set[int]]) -> None:
         """Stop firing for revoked partitions (after the batch in flight is written)."""
         async with self._lock:
             gone = set(partitions.get(topics.TASK_ASSIGNED, set()))
             dropped = self.schedule.release(gone)
+            self._unloaded -= gone
             self.trusted -= (
                 gone | partitions.get(topics.TASK_COMPLETED, set()) | partitions.get(topics.TASK_CANCELLED, set())
             )
@@ -160,6 +179,9 @@ class Monitor:
             while not stop.is_set():
                 self.wake.clear()
                 try:
+                    if self._unloaded:
+                        async with self._lock:
+                            await self._load()
                     fired = await self.fire_due()
                     backoff = 0.5
                     if fired:
