@@ -70,7 +70,7 @@ def timers(n: int, due: datetime, spread_s: float) -> list[Timer]:
         cid = uuid.uuid4().hex
         at = due + timedelta(seconds=random.random() * spread_s)
         task_id = f"T-{cid}"  # dispatch's task id for a complaint
-        out.append(Timer(task_id, cid, random.choice(ESTATES), at, partition_for(cid, PARTITIONS)))
+        out.append(Timer(task_id, cid, random.choice(ESTATES), at, partition_for(task_id, PARTITIONS)))
     return out
 
 
@@ -219,7 +219,7 @@ class Topic:
 
 
 async def run_case(label: str, pending: int, burst: int, idle_probe: bool) -> dict[str, float]:
-    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    prefix = f"slabench{uuid.uuid4().hex[:8]}."
     db_name = f"bench_sla_{uuid.uuid4().hex[:8]}"
     await ensure_topics(KAFKA, prefix)
     mongo = Mongo(MONGO, db_name, timeout_ms=30000)
@@ -279,7 +279,7 @@ async def run_case(label: str, pending: int, burst: int, idle_probe: bool) -> di
 
 
 async def empty_rss() -> float:
-    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    prefix = f"slabench{uuid.uuid4().hex[:8]}."
     db_name = f"bench_sla_{uuid.uuid4().hex[:8]}"
     await ensure_topics(KAFKA, prefix)
     service = Service(prefix, db_name, "empty")
@@ -323,7 +323,7 @@ def show(title: str, figures: dict[str, float]) -> None:
 
 async def main() -> None:
     print(f"SLA bench on {MONGO} / {KAFKA}, {os.cpu_count()} cores, {PARTITIONS} partitions per topic")
-    prefix = f"benchfloor{uuid.uuid4().hex[:6]}."
+    prefix = f"slabenchfloor{uuid.uuid4().hex[:6]}."
     await ensure_topics(KAFKA, prefix, [topics.TopicSpec(prefix + "floor", PARTITIONS, "floor")])
     floor_rate, floor_p50, floor_p99 = await kafka_floor(prefix, BURST, 700)
     heap_bare, heap_schedule = heap_floor(min(PENDING, 200000))

@@ -85,3 +85,15 @@ async def test_two_processes_lose_no_update_and_no_event(mongo: Mongo, engines, 
         await poll_until(all_events, timeout=60, what="every event published")
         refs = {e.data["reference_no"] for _, e, _ in probe.events}
     assert refs == {f"p{p}-{i}" for p in (1, 2) for i in range(n)}
+
+
+async def test_documents_written_before_versioning_count_as_version_zero(mongo: Mongo) -> None:
+    from pm_common.versioned import VersionedCollection
+
+    store = VersionedCollection.of(mongo, "legacy")
+    await store.coll.insert_one({"_id": "old", "n": 1})  # no version field
+    assert await store.mutate("old", lambda doc: {"$set": {"n": doc["n"] + 1}}) is not None
+    assert await store.mutate("old", lambda doc: {"$set": {"n": doc["n"] + 1}}) is not None
+    doc = await store.coll.find_one({"_id": "old"})
+    assert (doc["n"], doc["version"]) == (3, 2)
+    assert await store.save("old", 1, {"$set": {"n": 0}}) is False  # a stale version never wins

@@ -69,12 +69,14 @@ class VersionedCollection:
         ``update`` is an update document (it may carry outbox entries: ``mongo.with_outbox``)."""
         merged = {op: dict(fields) for op, fields in update.items()}
         merged.setdefault("$set", {})["version"] = expected_version + 1
+        # documents written before versioning have no ``version``: they count as version 0
+        at: Any = {"$in": [0, None]} if expected_version == 0 else expected_version
         if not await self.needs_tickets():
-            result = await self.coll.update_one({"_id": doc_id, "version": expected_version}, merged)
+            result = await self.coll.update_one({"_id": doc_id, "version": at}, merged)
             return bool(result.matched_count)
         if not await self._claim(doc_id, expected_version + 1):
             return False
-        result = await self.coll.update_one({"_id": doc_id, "version": expected_version}, merged)
+        result = await self.coll.update_one({"_id": doc_id, "version": at}, merged)
         if result.matched_count:
             await self.tickets.delete_one({"_id": self._ticket(doc_id, expected_version)})
             return True

@@ -52,9 +52,7 @@ class Driver:
             due_at=due_at,
             assigned_at=START,
         )
-        await self.publisher.publish(
-            topics.TASK_ASSIGNED, new_event(task, source="pm/dispatch", subject=cid, estate_id="SUNNY")
-        )
+        await self.publisher.publish(topics.TASK_ASSIGNED, new_event(task, source="pm/dispatch", estate_id="SUNNY"))
         return task
 
     async def complete(self, task_id: str) -> None:
@@ -92,7 +90,7 @@ class Driver:
 
 
 def _event(payload: TaskCompleted | TaskCancelled) -> Envelope:
-    return new_event(payload, source="pm/dispatch", subject=payload.complaint_id, estate_id=payload.estate_id)
+    return new_event(payload, source="pm/dispatch", estate_id=payload.estate_id)
 
 
 @dataclass

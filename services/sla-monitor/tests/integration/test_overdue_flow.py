@@ -23,7 +23,7 @@ async def test_arm_then_due_emits_exactly_one_overdue_per_level(sla_settings, dr
         await driver.armed(first)
         clock.advance(timedelta(minutes=10))
         event = (await driver.overdue(first))[0]
-        assert event.subject == task.complaint_id and event.data["escalation_level"] == 1
+        assert event.subject == first and event.complaintid == task.complaint_id and event.data["escalation_level"] == 1
         assert event.data["escalate_to"] == "handler" and event.data["due_at"].startswith("2026-12-01T09:10:00")
         # nothing more until the next level: a later timer fires first, and the first still has one event
         await driver.assign(control, START + timedelta(minutes=20))

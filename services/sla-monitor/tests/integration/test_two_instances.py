@@ -28,7 +28,7 @@ async def test_each_instance_fires_its_own_partitions_and_a_rebalance_loses_noth
     by_partition: dict[int, list[str]] = {0: [], 1: []}
     while min(len(ids) for ids in by_partition.values()) < 5:
         task_id = new_id()
-        by_partition[partition_for("c-" + task_id, PARTITIONS)].append(task_id)
+        by_partition[partition_for(task_id, PARTITIONS)].append(task_id)
     tasks = by_partition[0][:5] + by_partition[1][:5]
     async with serve(sla_settings(), clock) as first:
         async with serve(sla_settings(port=free_port()), clock) as second:

@@ -35,8 +35,14 @@ def assigned(n: int = 1, due: datetime = DUE) -> TaskAssigned:
 
 
 async def arm(monitor: Monitor, task: TaskAssigned) -> bool:
-    envelope = new_event(task, source="pm/dispatch", subject=task.complaint_id, estate_id=task.estate_id)
+    envelope = new_event(task, source="pm/dispatch", estate_id=task.estate_id)
     return await monitor.on_assigned(envelope, task)
+
+
+async def own(monitor: Monitor, partitions: dict[str, set[int]]) -> None:
+    """A rebalance as the consumer loop delivers it, then the load the scheduler loop does."""
+    await monitor.assigned(partitions)
+    await monitor.load()
 
 
 def make(store: FakeTimerStore, clock: ManualClock, table: dict[str, int] | None = None) -> Monitor:
@@ -46,7 +52,7 @@ def make(store: FakeTimerStore, clock: ManualClock, table: dict[str, int] | None
 async def test_each_level_fires_once_at_its_time_with_deterministic_ids() -> None:
     store, clock = FakeTimerStore(), ManualClock(DUE - timedelta(minutes=1))
     monitor = make(store, clock)
-    await monitor.assigned(ALL)
+    await own(monitor, ALL)
     assert await arm(monitor, assigned())
     assert await arm(monitor, assigned())  # redelivery: still one timer
     assert await monitor.fire_due() == 0
@@ -57,13 +63,13 @@ async def test_each_level_fires_once_at_its_time_with_deterministic_ids() -> Non
     levels = [(e.data["escalation_level"], e.data["escalate_to"]) for e in store.events]
     assert levels == [(1, "handler"), (2, "supervisor"), (3, "project_manager"), (4, "company")]
     assert len({e.id for e in store.events}) == 4
-    assert store.events[0].subject == "c1" and len(monitor.schedule) == 0
+    assert (store.events[0].subject, store.events[0].complaintid) == ("T-1", "c1") and len(monitor.schedule) == 0
 
 
 async def test_stop_before_or_after_arming_means_no_overdue() -> None:
     store, clock = FakeTimerStore(), ManualClock(DUE)
     monitor = make(store, clock)
-    await monitor.assigned(ALL)
+    await own(monitor, ALL)
     await arm(monitor, assigned(1))
     await monitor.on_stopped(
         TaskCompleted(task_id="T-1", complaint_id="c1", estate_id="SUNNY", result_summary="ok", completed_at=DUE)
@@ -80,7 +86,7 @@ async def test_stop_before_or_after_arming_means_no_overdue() -> None:
 async def test_restart_reloads_from_the_store_and_never_emits_twice() -> None:
     store, clock = FakeTimerStore(), ManualClock(DUE - timedelta(minutes=1))
     first = make(store, clock)
-    await first.assigned(ALL)
+    await own(first, ALL)
     for n in range(1, 6):
         await arm(first, assigned(n))
     clock.set(DUE)
@@ -89,7 +95,7 @@ async def test_restart_reloads_from_the_store_and_never_emits_twice() -> None:
         await first.fire_due()
     assert await first.fire_due() == 5  # put back and fired after the failure
     second = make(store, clock)  # a restart: nothing in memory, the store says what is armed
-    await second.assigned(ALL)
+    await own(second, ALL)
     assert len(second.schedule) == 5
     assert await second.fire_due() == 0  # level 1 was claimed before the restart
     assert [e.data["escalation_level"] for e in store.events] == [1] * 5
@@ -97,9 +103,9 @@ async def test_restart_reloads_from_the_store_and_never_emits_twice() -> None:
 
 async def test_only_owned_partitions_fire_and_stops_elsewhere_are_checked() -> None:
     store, clock = FakeTimerStore(), ManualClock(DUE)
-    table = {"c1": 0, "c2": 1}
+    table = {"T-1": 0, "T-2": 1}
     mine = make(store, clock, table)
-    await mine.assigned({topics.TASK_ASSIGNED: {0}, topics.TASK_COMPLETED: {1}, topics.TASK_CANCELLED: {0, 1}})
+    await own(mine, {topics.TASK_ASSIGNED: {0}, topics.TASK_COMPLETED: {1}, topics.TASK_CANCELLED: {0, 1}})
     assert mine.trusted == set()  # completions of partition 0 go to another instance
     await arm(mine, assigned(1))
     assert await arm(mine, assigned(2))  # stored, but partition 1 is not ours
@@ -107,7 +113,7 @@ async def test_only_owned_partitions_fire_and_stops_elsewhere_are_checked() -> N
     await mine.store.stop("T-1", {"reason": "completed"})  # consumed by the other instance
     assert await mine.fire_due() == 0 and "T-1" not in mine.schedule
     await mine.revoked({topics.TASK_ASSIGNED: {0}})
-    await mine.assigned({topics.TASK_ASSIGNED: {1}, topics.TASK_COMPLETED: {1}, topics.TASK_CANCELLED: {1}})
+    await own(mine, {topics.TASK_ASSIGNED: {1}, topics.TASK_COMPLETED: {1}, topics.TASK_CANCELLED: {1}})
     assert mine.trusted == {1} and await mine.fire_due() == 1
     assert [e.data["task_id"] for e in store.events] == ["T-2"]
 
@@ -115,7 +121,7 @@ async def test_only_owned_partitions_fire_and_stops_elsewhere_are_checked() -> N
 async def test_run_sleeps_until_the_next_deadline_and_wakes_for_a_sooner_one() -> None:
     store, clock = FakeTimerStore(), ManualClock(DUE - timedelta(hours=1))
     monitor = make(store, clock)
-    await monitor.assigned(ALL)
+    await own(monitor, ALL)
     stop = asyncio.Event()
     runner = asyncio.create_task(monitor.run(stop))
     await asyncio.sleep(0)
@@ -145,9 +151,10 @@ async def test_a_failed_load_is_retried_by_the_scheduler_loop() -> None:
         return real_load(partitions)
 
     store.load = flaky_load  # type: ignore[method-assign]
+    await monitor.assigned(ALL)  # owned at once, loaded by the loop
     with pytest.raises(ConnectionError):
-        await monitor.assigned(ALL)
-    assert monitor.schedule.partitions == set() and monitor.assignments == 0
+        await monitor.load()
+    assert monitor.schedule.partitions == {0, 1} and monitor.assignments == 0 and len(monitor.schedule) == 0
     stop = asyncio.Event()
     runner = asyncio.create_task(monitor.run(stop))
     for _ in range(300):
@@ -157,3 +164,24 @@ async def test_a_failed_load_is_retried_by_the_scheduler_loop() -> None:
     assert [e.data["task_id"] for e in store.events] == ["T-1"] and monitor.schedule.partitions == {0, 1}
     stop.set()
     await asyncio.wait_for(runner, 5)
+
+
+async def test_a_timer_stopped_while_its_partition_loads_is_not_added_back() -> None:
+    store, clock = FakeTimerStore(), ManualClock(DUE)
+    for n in (1, 2):
+        await store.arm(Timer(f"T-{n}", f"c{n}", "SUNNY", DUE, 0), DUE)
+    monitor = make(store, clock)
+    real_load = store.load
+
+    async def load_with_a_stop_in_between(partitions: set[int]) -> AsyncIterator[Timer]:
+        timers = [t async for t in real_load(partitions)]  # the cursor read T-1 before its stop …
+        await monitor.on_stopped(
+            TaskCompleted(task_id="T-1", complaint_id="c1", estate_id="SUNNY", result_summary="ok", completed_at=DUE)
+        )
+        for timer in timers:
+            yield timer
+
+    store.load = load_with_a_stop_in_between  # type: ignore[method-assign]
+    await own(monitor, ALL)
+    assert "T-1" not in monitor.schedule and "T-2" in monitor.schedule
+    assert await monitor.fire_due() == 1 and [e.data["task_id"] for e in store.events] == ["T-2"]

@@ -83,7 +83,7 @@ class Triage:
             raised_at=at,
             received_at=at,
         )
-        envelope = new_event(payload, source="pm/intake", subject=cid, estate_id=estate_id)
+        envelope = new_event(payload, source="pm/intake", estate_id=estate_id)
         await self.publisher.publish(topics.COMPLAINT_RECEIVED, envelope)
         self.sent.append(envelope)
         return envelope

@@ -30,7 +30,8 @@ from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ValidationError
 
 from pm_common.events.envelope import Envelope
-from pm_common.events.registry import UnknownEventType, parse_payload
+from pm_common.events.registry import UnknownEventType
+from pm_common.events.wire import event_from_kafka
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.logging import correlation_id
 from pm_common.metrics import MESSAGES_CONSUMED, PARTITIONS_PAUSED
@@ -236,8 +237,7 @@ class ConsumerLoop:
     async def _process(self, record: ConsumerRecord, stop: asyncio.Event) -> Outcome:
         topic = record.topic[len(self.prefix) :]
         try:
-            envelope = Envelope.model_validate_json(record.value)
-            payload = parse_payload(envelope)
+            envelope, payload = event_from_kafka(record.value, record.headers)
         except (ValidationError, UnknownEventType, ValueError) as exc:
             return await self._dead_letter(record, topic, f"invalid event: {exc}", stop)
         token = correlation_id.set(envelope.correlationid)

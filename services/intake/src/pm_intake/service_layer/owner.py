@@ -108,7 +108,7 @@ async def _supplement_once(
         evidence_ids=tuple(e.ref for e in evidence),
         supplemented_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=complaint_id, estate_id=doc["estate_id"], now=now)
+    event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)
     update = {"$push": {"supplements": addition, "timeline": lifecycle.entry(now, "supplemented", note)}}
     return await repo.update(complaint_id, doc["status"], update, [(topics.COMPLAINT_SUPPLEMENTED, event)])
 
@@ -133,7 +133,7 @@ async def _withdraw_once(doc: dict[str, Any], reason: str | None, repo: Complain
         reason=reason,
         withdrawn_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=complaint_id, estate_id=doc["estate_id"], now=now)
+    event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)
     note = "业主已撤回" + (f"：{reason}" if reason else "")
     update = {
         "$set": {"status": "withdrawn", "withdrawal": {"at": now, "reason": reason}},

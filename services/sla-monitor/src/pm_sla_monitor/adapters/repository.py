@@ -96,7 +96,7 @@ class MongoTimerStore:
         found = await asyncio.gather(*(self.is_stopped(t) for t in task_ids))
         return {t for t, stopped in zip(task_ids, found, strict=True) if stopped}
 
-    async def load(self, partitions: set[int], batch_size: int = 5000) -> AsyncIterator[Timer]:
+    async def load(self, partitions: set[int], batch_size: int = 1000) -> AsyncIterator[Timer]:
         """Every armed timer of ``partitions``: one scan of the pointers (O(pending))."""
         cursor = self.armed.find({"p": {"$in": sorted(partitions)}}, batch_size=batch_size)
         async for doc in cursor:
@@ -133,7 +133,7 @@ class MongoTimerStore:
         partitions' published batches for the sweep."""
         emitted = 0
         async for intent in self.intents.find({"p": {"$in": sorted(partitions)}}):
-            firings = [(e["k"], Envelope.model_validate_json(e["e"])) for e in intent["entries"]]
+            firings = [(e["k"], Envelope.read(e["e"])) for e in intent["entries"]]
             emitted += await self._complete(intent["_id"], intent["p"], firings, recovering=True)
         async for doc in self.outbox.find({"p": {"$in": sorted(partitions)}}, {"_id": 1}):
             self._unswept.add(doc["_id"])

@@ -9,8 +9,8 @@ from uuid import NAMESPACE_URL, uuid5
 
 @dataclass(frozen=True, slots=True)
 class Timer:
-    """An armed deadline. ``key`` is the Kafka key of the task's events (the complaint id);
-    ``partition`` is the partition that key lands on, which decides the instance that fires it."""
+    """An armed deadline. ``partition`` is the partition the Kafka key of the task's events (the
+    task id) lands on, which decides the instance that fires it."""
 
     task_id: str
     complaint_id: str

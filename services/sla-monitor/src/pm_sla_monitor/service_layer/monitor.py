@@ -42,7 +42,7 @@ class Partitioner(Protocol):
 class Monitor:
     """Owns the schedule of the partitions of ``task.assigned`` assigned to this instance.
 
-    A timer belongs to the partition of its task's Kafka key, so with several instances in the
+    A timer belongs to the partition of its task's Kafka key (the task id), so with several instances in the
     consumer group each fires only its own. Where this instance also holds the same partitions of
     ``task.completed`` / ``task.cancelled`` (Kafka's assignors co-partition them when the instance
     count divides the partition count) every stop reaches the schedule directly; elsewhere the
@@ -59,14 +59,15 @@ class Monitor:
         self.schedule = Schedule(step)
         self.trusted: set[int] = set()  # partitions whose stops this instance consumes itself
         self.emitted = 0
-        self.assignments = 0  # completed (re)assignments: the schedule is loaded once this is > 0
+        self.assignments = 0  # completed loads: the schedule holds the store's timers once this is > 0
         self.wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one firing pass or one (re)assignment at a time
-        self._unloaded: set[int] = set()  # owned partitions whose timers could not be loaded yet
+        self._unloaded: set[int] = set()  # owned partitions whose timers are not loaded yet
+        self._stopped_during_load: set[str] | None = None
 
     # -- consumers ----------------------------------------------------------------------------
     async def on_assigned(self, envelope: Envelope, task: TaskAssigned) -> bool:
-        partition = await self.partitioner.partition_of(envelope.subject)
+        partition = await self.partitioner.partition_of(envelope.kafka_key)
         timer = Timer(task.task_id, task.complaint_id, task.estate_id, task.due_at, partition)
         if not await self.store.arm(timer, self.clock.now()):
             return False
@@ -82,43 +83,24 @@ class Monitor:
         stop = {"complaint_id": done.complaint_id, "estate_id": done.estate_id, "reason": reason, "stopped_at": at}
         await self.store.stop(done.task_id, stop)
         self.schedule.remove(done.task_id)
+        if self._stopped_during_load is not None:
+            self._stopped_during_load.add(done.task_id)
 
     # -- rebalancing (pm_common RebalanceListener) ---------------------------------------------
     async def assigned(self, partitions: dict[str, set[int]]) -> None:
-        """Own ``task.assigned``'s partitions in ``partitions`` (the whole new assignment): finish
-        half-written batches, then load their armed timers from the store (one pointer scan). If the
-        store is unreachable the partitions stay unloaded and the scheduler loop retries the load."""
+        """Own ``task.assigned``'s partitions in ``partitions`` (the whole new assignment).
+
+        Returns at once (a long load inside the rebalance callback would get this member thrown out
+        of its group): new partitions are owned immediately — timers armed from now on go straight
+        into the schedule — and the scheduler loop loads what the store holds for them."""
         async with self._lock:
             owned = set(partitions.get(topics.TASK_ASSIGNED, set()))
             self.trusted = (
                 owned & partitions.get(topics.TASK_COMPLETED, set()) & partitions.get(topics.TASK_CANCELLED, set())
             )
             self.schedule.release(self.schedule.partitions - owned)
-            self._unloaded = (self._unloaded & owned) | (owned - self.schedule.partitions)
-            try:
-                await self._load()
-                self.assignments += 1
-            finally:
-                self.wake.set()  # fire what is due now, or retry the load
-
-    async def _load(self) -> None:
-        """Load the owned partitions not loaded yet; on failure they stay in ``_unloaded``."""
-        new = self._unloaded - self.schedule.partitions
-        if not new:
-            self._unloaded = set()
-            return
-        self.schedule.own(new)
-        try:
-            recovered = await self.store.recover(new)
-            loaded = 0
-            async for timer in self.store.load(new):
-                loaded += self.schedule.add(timer)
-        except Exception as exc:
-            self.schedule.release(new)
-            log.warning("loading partitions %s failed, will retry: %s", sorted(new), exc)
-            raise
-        self._unloaded = set()
-        log.info("owning partitions %s: %s timer(s) loaded, %s recovered", sorted(new), loaded, recovered)
+            self._unloaded = (self._unloaded & owned) | self.schedule.own(owned)
+            self.wake.set()
 
     async def revoked(self, partitions: dict[str, set[int]]) -> None:
         """Stop firing for revoked partitions (after the batch in flight is written)."""
@@ -131,6 +113,28 @@ class Monitor:
             )
             if gone:
                 log.info("released partitions %s (%s timer(s))", sorted(gone), dropped)
+
+    async def load(self) -> None:
+        """Load the owned partitions not loaded yet: finish their half-written batches, then one scan
+        of their armed pointers. Firing goes on meanwhile; a partition revoked during the load is
+        dropped from it; a timer stopped during the load is not added back. On failure the
+        partitions stay to be loaded (the loop retries)."""
+        new = set(self._unloaded)
+        if not new:
+            return
+        self._stopped_during_load = set()
+        try:
+            recovered = await self.store.recover(new)
+            loaded = 0
+            async for timer in self.store.load(new):
+                if timer.task_id not in self._stopped_during_load:
+                    loaded += self.schedule.add(timer)  # False once the partition is revoked
+        finally:
+            self._stopped_during_load = None
+        self._unloaded -= new
+        self.assignments += 1
+        self.wake.set()
+        log.info("owning partitions %s: %s timer(s) loaded, %s recovered", sorted(new), loaded, recovered)
 
     # -- firing -------------------------------------------------------------------------------
     async def fire_due(self) -> int:
@@ -180,8 +184,7 @@ class Monitor:
                 self.wake.clear()
                 try:
                     if self._unloaded:
-                        async with self._lock:
-                            await self._load()
+                        await self.load()
                     fired = await self.fire_due()
                     backoff = 0.5
                     if fired:
@@ -207,5 +210,5 @@ def overdue_event(due: Due, now: datetime) -> Envelope:
         escalation_level=due.level,
         escalate_to=target_of(due.level),
     )
-    event = new_event(payload, source=SOURCE, subject=timer.complaint_id, estate_id=timer.estate_id, now=now)
+    event = new_event(payload, source=SOURCE, estate_id=timer.estate_id, now=now)
     return event.model_copy(update={"id": overdue_event_id(timer.task_id, due.level)})
