@@ -162,7 +162,7 @@ async def main() -> None:
     print(f"SLA bench on {MONGO} / {KAFKA}, {os.cpu_count()} cores, {PARTITIONS} partitions per topic")
     prefix = f"slabenchfloor{uuid.uuid4().hex[:6]}."
     await ensure_topics(KAFKA, prefix, [topics.TopicSpec(prefix + "floor", PARTITIONS, "floor")])
-    floor_rate, floor_p50, floor_p99 = await kafka_floor(prefix, BURST, 700)
+    floor_rate, floor_p50, floor_p99 = await kafka_floor(prefix, max(BURST, 5000), 700)
     heap_bare, heap_schedule = heap_floor(min(max(PENDING, P4_PENDING), 200000))
     floors = {
         "kafka_acked_sends_per_s": floor_rate,
