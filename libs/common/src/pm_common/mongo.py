@@ -119,9 +119,9 @@ def _outbox_entries(events: tuple[tuple[str, Envelope], ...]) -> dict[str, dict[
     return {
         envelope.id: {
             "topic": topic,
-            "key": envelope.subject,
+            "key": envelope.kafka_key,
             "seq": _next_seq(),
-            "event": envelope.model_dump_json(),
+            "event": envelope.to_json().decode(),
             "headers": [{"k": k, "v": v.decode()} for k, v in envelope.kafka_headers()],
         }
         for topic, envelope in events

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
+from pm_common.events.envelope import CONTENT_TYPE
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_PARKED, OUTBOX_PUBLISH_FAILURES
 from pm_common.mongo import Collection, Mongo
@@ -173,9 +173,8 @@ class OutboxRelay:
 
     async def _send(self, entry: dict[str, Any]) -> None:
         headers = entry.get("headers")
-        if headers is None:  # written by an older release: derive the headers without validating
-            raw = json.loads(entry["event"])
-            headers = [{"k": "ce_id", "v": raw["id"]}, {"k": "ce_type", "v": raw["type"]}]
+        if headers is None:  # written by an older release: the value is a structured-mode event
+            headers = [{"k": "content-type", "v": CONTENT_TYPE}]
         await self.publisher.send_raw(
             entry["topic"],
             entry["event"].encode(),

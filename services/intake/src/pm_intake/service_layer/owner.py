@@ -20,9 +20,12 @@ from pm_intake.service_layer.ports import ComplaintRepository, OtpStore, SmsOutb
 _FAILED = OwnerAuthFailed("验证码错误或已过期", "wrong or expired code")
 
 
-async def request_otp(phone: str, otps: OtpStore, sms: SmsOutbox, policy: IntakePolicy, now: datetime) -> str | None:
-    """Send a 6-digit code to the phone. Returns the code only where the policy allows it (never in prod)."""
-    key = identity.owner_key(policy.owner_secret, phone)
+async def request_otp(
+    phone: str, otps: OtpStore, sms: SmsOutbox, policy: IntakePolicy, now: datetime, *, requester: str = ""
+) -> str | None:
+    """Send a 6-digit code to the phone, valid for ``requester`` (the client address) only. Returns the
+    code only where the policy allows it (never in prod)."""
+    key = identity.otp_slot(identity.owner_key(policy.owner_secret, phone), requester)
     code = identity.new_otp_code()
     await otps.save(
         key, identity.otp_hash(policy.owner_secret, key, code), now + timedelta(seconds=policy.otp_ttl_seconds)
@@ -31,8 +34,11 @@ async def request_otp(phone: str, otps: OtpStore, sms: SmsOutbox, policy: Intake
     return code if policy.reveal_dev_otp else None
 
 
-async def session_from_code(phone: str, code: str, otps: OtpStore, policy: IntakePolicy, now: datetime) -> str:
-    key = identity.owner_key(policy.owner_secret, phone)
+async def session_from_code(
+    phone: str, code: str, otps: OtpStore, policy: IntakePolicy, now: datetime, *, requester: str = ""
+) -> str:
+    owner = identity.owner_key(policy.owner_secret, phone)
+    key = identity.otp_slot(owner, requester)
     stored = await otps.get(key)
     if stored is None or stored["expires_at"] < now:
         raise _FAILED
@@ -43,7 +49,7 @@ async def session_from_code(phone: str, code: str, otps: OtpStore, policy: Intak
         raise _FAILED
     await otps.delete(key)  # one use
     return identity.issue_owner_token(
-        policy.owner_secret, key, "phone", now.timestamp(), policy.owner_token_ttl_seconds
+        policy.owner_secret, owner, "phone", now.timestamp(), policy.owner_token_ttl_seconds
     )
 
 
