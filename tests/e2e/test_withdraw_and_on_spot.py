@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not_dispatched(
     engines, topic_prefix, stack_factory
 ) -> None:
-    stack = stack_factory(engines, topic_prefix, SLA_SCAN_SECONDS="0.2")
+    stack = stack_factory(engines, topic_prefix)
     stack.start()
     await asyncio.to_thread(stack.wait_healthy)
     staff = {"Authorization": f"Bearer {issue_token(stack.secret, 'desk-1', 'front_desk', ['JADE'])}"}
@@ -45,7 +45,7 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
             assigned = (await probe.wait_for(topics.TASK_ASSIGNED, lambda e: e.complaintid == cid))[0]
             task_id = assigned.data["task_id"]
             await poll_until(
-                lambda: dbs["pm_sla_monitor"].collection("timers").find_one({"_id": task_id}), what="armed timer"
+                lambda: dbs["pm_sla_monitor"].collection("armed").find_one({"_id": task_id}), what="armed timer"
             )
 
             otp = (await intake.post("/v1/owner/otp", json={"phone": "13900002222"})).json()
@@ -60,8 +60,10 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
             assert cancelled.data == {**cancelled.data, "task_id": task_id, "reason": "withdrawn", "note": "已自行解决"}
 
             async def timer_stopped():  # type: ignore[no-untyped-def]
-                timer = await dbs["pm_sla_monitor"].collection("timers").find_one({"_id": task_id})
-                return timer if timer["state"] == "stopped" else None
+                sla_db = dbs["pm_sla_monitor"]
+                stop = await sla_db.collection("timer_stops").find_one({"_id": task_id})
+                armed = await sla_db.collection("armed").find_one({"_id": task_id})
+                return stop if stop is not None and stop["reason"] == "cancelled" and armed is None else None
 
             await poll_until(timer_stopped, what="timer stopped by task.cancelled")
             task = await dbs["pm_dispatch"].collection("tasks").find_one({"_id": task_id})

@@ -11,5 +11,6 @@ class SlaSettings(CommonSettings):
     service_name: str = "sla-monitor"
     mongo_db: str = "pm_sla_monitor"
     port: int = 8004
-    scan_seconds: float = 1.0
     escalation_step_seconds: float = 4 * 3600  # reminder → supervisor → project manager → company
+    fire_batch: int = 500  # escalations per partition emitted per durable write (one outbox document)
+    sweep_seconds: float = 5.0  # how often published outbox documents are deleted (only while some exist)
