@@ -149,3 +149,23 @@ async def test_entries_are_published_as_stored_and_in_write_order(mongo: Mongo, 
 async def probe_count(probe: EventProbe, n: int) -> bool:
     await probe._drain()
     return len(probe.raw) >= n
+
+
+async def test_one_document_with_many_keys_is_pipelined_in_order_per_key(
+    mongo: Mongo, engines, topic_prefix: str
+) -> None:
+    """A batch document (e.g. the SLA monitor's overdue batch) holds events of many keys: they are
+    sent together, and each key's events arrive in write order."""
+    coll = mongo.collection("batches")
+    events = [received(f"k{i % 5}") for i in range(60)]
+    await coll.insert_one(new_with_outbox({"_id": "b1"}, *((topics.COMPLAINT_RECEIVED, e) for e in events)))
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    relay = OutboxRelay(publisher, [coll], mongo=mongo)
+    async with EventProbe(engines.kafka_bootstrap, topic_prefix, [topics.COMPLAINT_RECEIVED]) as probe:
+        assert await relay.run_once() == 60
+        got = await probe.wait_for(topics.COMPLAINT_RECEIVED, count=60)
+    for k in range(5):
+        key = f"k{k}"
+        assert [e.id for e in got if e.subject == key] == [e.id for e in events if e.subject == key]
+    assert await pointers(mongo) == 0
+    await publisher.close()

@@ -140,6 +140,12 @@ class Collection:
                 return await self._inner.find_one({"_id": split[0]}, *args, **kwargs)
         return await self._inner.find_one(filter, *args, **kwargs)
 
+    async def insert_many(self, documents: Any, *args: Any, **kwargs: Any) -> Any:
+        docs = list(documents)
+        if any(doc.get("outbox") for doc in docs):  # one pointer per write: use insert_one for these
+            raise ValueError("documents with outbox entries must be inserted one at a time (insert_one)")
+        return await self._inner.insert_many(docs, *args, **kwargs)
+
     async def update_one(self, filter: dict[str, Any], update: Any, *args: Any, **kwargs: Any) -> Any:
         async with self._locks.hold(self._key(filter)):
             return await self._tracked_update(self._inner.update_one, filter, update, args, kwargs)

@@ -143,19 +143,13 @@ class OutboxRelay:
         present = set(entries)
         sent: list[str] = []
         parked: list[tuple[str, dict[str, Any], str]] = []
-        for event_id, entry in entries.items():  # document order = write order
-            try:
-                await self._send(entry)
+        for event_id, (exc, park) in (await self._send_all(entries)).items():
+            entry = entries[event_id]
+            if exc is None:
                 self._failures.pop(event_id, None)
                 sent.append(event_id)
-            except (KafkaError, TimeoutError, OSError, ValueError, KeyError, TypeError) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                self.last_error = reason
-                OUTBOX_PUBLISH_FAILURES.labels(str(entry.get("topic"))).inc()
-                if self._refused(event_id, exc, reason):
-                    parked.append((event_id, entry, reason))
-                    continue  # parked: later entries of this document may go on
-                break  # keep per-key order: the rest of this document waits for this entry
+            elif park:
+                parked.append((event_id, entry, f"{type(exc).__name__}: {exc}"))
         if sent or parked:
             await self._mark(coll, doc_id, (doc or {}).get("version"), sent, parked)
         done = set(sent) | {p[0] for p in parked}
@@ -171,16 +165,53 @@ class OutboxRelay:
                 EVENTS_PUBLISHED.labels(entry["topic"]).inc()
         return len(sent)
 
-    async def _send(self, entry: dict[str, Any]) -> None:
-        headers = entry.get("headers")
-        if headers is None:  # written by an older release: the value is a structured-mode event
-            headers = [{"k": "content-type", "v": CONTENT_TYPE}]
-        await self.publisher.send_raw(
-            entry["topic"],
-            entry["event"].encode(),
-            str(entry["key"]).encode(),
-            [(str(h["k"]), str(h["v"]).encode()) for h in headers],
-        )
+    async def _send_all(self, entries: dict[str, dict[str, Any]]) -> dict[str, tuple[BaseException | None, bool]]:
+        """Send a document's entries, pipelined: all are enqueued in document order (the idempotent
+        producer keeps that order within a partition, so per key) and then acknowledged together.
+        An entry refused when enqueued holds back the later entries of its key (left for the next
+        pass) unless it is parked now; entries of other keys go on. Returns, per attempted entry, the
+        error (``None`` when acknowledged) and whether the entry is to be parked."""
+        pending: list[tuple[str, asyncio.Future[Any]]] = []
+        outcome: dict[str, tuple[BaseException | None, bool]] = {}
+        blocked: set[str] = set()
+        for event_id, entry in entries.items():  # document order = write order
+            key = str(entry.get("key"))
+            if key in blocked:
+                continue
+            try:
+                headers = entry.get("headers")
+                if headers is None:  # written by an older release: the value is a structured-mode event
+                    headers = [{"k": "content-type", "v": CONTENT_TYPE}]
+                future = await self.publisher.enqueue(
+                    entry["topic"],
+                    entry["event"].encode(),
+                    key.encode(),
+                    [(str(h["k"]), str(h["v"]).encode()) for h in headers],
+                )
+                pending.append((event_id, future))
+            except (KafkaError, TimeoutError, OSError, ValueError, KeyError, TypeError) as exc:
+                park = self._failed(event_id, entry, exc)
+                outcome[event_id] = (exc, park)
+                if not park:
+                    blocked.add(key)
+        failed_in_flight = False
+        for event_id, future in pending:
+            try:
+                await asyncio.wait_for(future, 30)
+                outcome[event_id] = (None, False)
+            except (KafkaError, TimeoutError, OSError) as exc:
+                outcome[event_id] = (exc, self._failed(event_id, entries[event_id], exc))
+                failed_in_flight = True
+        if failed_in_flight:
+            await self.publisher.reset()  # a fresh producer (and connection) for the next pass
+        return {event_id: outcome[event_id] for event_id in entries if event_id in outcome}
+
+    def _failed(self, event_id: str, entry: dict[str, Any], exc: BaseException) -> bool:
+        """Record a failed send; ``True`` when the entry should be parked."""
+        reason = f"{type(exc).__name__}: {exc}"
+        self.last_error = reason
+        OUTBOX_PUBLISH_FAILURES.labels(str(entry.get("topic"))).inc()
+        return self._refused(event_id, exc, reason)
 
     def _refused(self, event_id: str, exc: BaseException, reason: str) -> bool:
         """Count a refusal of this entry; ``True`` when it should be parked.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -50,6 +51,21 @@ class KafkaPublisher:
             await asyncio.wait_for(
                 producer.send_and_wait(self.prefix + topic, value=value, key=key, headers=headers or []), 30
             )
+        except (KafkaError, TimeoutError):
+            await self.reset()
+            raise
+
+    async def enqueue(
+        self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]] | None = None
+    ) -> asyncio.Future[Any]:
+        """Hand a message to the producer's batches; await the returned future for its acknowledgement.
+        Messages enqueued one after another reach their partition in that order."""
+        producer = await self._get()
+        try:
+            future: asyncio.Future[Any] = await producer.send(
+                self.prefix + topic, value=value, key=key, headers=headers or []
+            )
+            return future
         except (KafkaError, TimeoutError):
             await self.reset()
             raise
