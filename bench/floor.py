@@ -16,6 +16,7 @@ from load import Step, closed_loop, open_loop
 
 from pm_common.kafka.admin import ensure_topics
 from pm_common.mongo import Mongo
+from pm_common.testing import poll_until
 from pm_common.topics import TOPICS, TopicSpec
 
 PARTITIONS = TOPICS["complaint.received"].partitions
@@ -147,7 +148,7 @@ async def chain_floor(template: Template, topics: list[str], rate: float, durati
         return True, None
 
     try:
-        await asyncio.sleep(2)  # let the consumers join their groups
+        await poll_until(_assigned(consumers), timeout=60, interval=0.1, what="floor consumers assigned")
         return await open_loop(send, rate, duration)
     finally:
         for task in relays:
@@ -158,3 +159,10 @@ async def chain_floor(template: Template, topics: list[str], rate: float, durati
         await producer.stop()
         await db.drop_database()
         db.close()
+
+
+def _assigned(consumers: list[AIOKafkaConsumer]) -> Any:
+    async def check() -> bool:
+        return all(c.assignment() for c in consumers)
+
+    return check

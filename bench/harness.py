@@ -134,23 +134,22 @@ class BenchStack:
                 db.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc), for per-process CPU shares."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc); nan when it is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return math.nan
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ferretdb_pid() -> int | None:
-    """The shared FerretDB process, if it runs on this machine (for its CPU share; read-only)."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().split(b"\0")[0]
-            except OSError:
-                continue
-            if cmd.endswith(b"ferretdb"):
-                return int(entry.name)
-    return None
+    """The local FerretDB of ``deploy/local/engines.py`` (its pid file under PM_LOCAL_DIR), if any."""
+    local = Path(os.environ.get("PM_LOCAL_DIR") or Path(__file__).resolve().parents[1] / ".local")
+    try:
+        return int((local / "run" / "ferretdb.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def machine() -> str:

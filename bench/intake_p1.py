@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import pstats
+import signal
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ import httpx
 from floor import delete_topics, measure_floor, scratch_topics, template_from
 from harness import BenchStack, complaint, cpu_seconds, ferretdb_pid, machine, summary_ms, token
 from load import Step, closed_loop, open_loop
+from profiled import collect, profile_report
 
 from pm_common.testing import poll_until
 
@@ -107,19 +107,6 @@ async def ladder(intake: Intake, args: argparse.Namespace, base: int) -> tuple[l
     return steps, good
 
 
-async def profile_report(stack: BenchStack, out: Path) -> None:
-    commands = json.loads((out / "pm_intake.commands.json").read_text())
-    ranked = sorted(commands.items(), key=lambda kv: -kv[1]["total_s"])
-    total = sum(v["total_s"] for v in commands.values())
-    print("\ndatabase commands issued by intake (driver send → reply), by total time:")
-    for label, v in ranked[:12]:
-        mean = v["total_s"] / v["count"] * 1000
-        print(f"  {v['total_s']:7.1f} s {v['total_s'] / total:5.0%}  n={v['count']:6d}  mean {mean:7.2f} ms  {label}")
-    print("\nintake's Python CPU, top functions by own time (cProfile):")
-    stats = pstats.Stats(str(out / "pm_intake.prof"))
-    stats.sort_stats("tottime").print_stats(12)
-
-
 async def main(args: argparse.Namespace) -> None:
     stack = BenchStack(only=("intake",))
     out = stack.log_dir / "profile"
@@ -130,6 +117,7 @@ async def main(args: argparse.Namespace) -> None:
     intake_db = stack.db("pm_intake")
     headers = {"Authorization": f"Bearer {token()}"}
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+    stored = 0
     try:
         client = httpx.AsyncClient(base_url=stack.url("intake"), headers=headers, limits=limits, timeout=60)
         async with client:
@@ -171,9 +159,10 @@ async def main(args: argparse.Namespace) -> None:
         )
         print(f"stored complaints at the end: {stored}; outbox drained: yes")
     finally:
+        profiled = args.profile and await collect(out, "pm_intake", stack.pid("intake"))
         stack.stop()
-        if args.profile:
-            await profile_report(stack, out)
+        if profiled:
+            profile_report(out, "pm_intake", stored)
         await stack.drop()
         intake_db.close()
         await delete_topics(stack.prefix)
@@ -184,4 +173,5 @@ async def _none_left(pointers: Any) -> bool:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up (stop services, drop DBs) on kill too
     asyncio.run(main(parse()))

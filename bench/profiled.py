@@ -4,15 +4,19 @@
 
 The service itself is unchanged: this only registers a global pymongo ``CommandListener`` (time of
 every database command as the driver sees it: send → reply, per command and collection and filter
-shape) and wraps ``python -m <module>`` in ``cProfile``. On exit (SIGTERM from the benchmark) it
-writes ``OUT_DIR/<module>.prof`` and ``OUT_DIR/<module>.commands.json``.
+shape) and wraps ``python -m <module>`` in ``cProfile``. On SIGUSR1 (sent by the benchmark before it
+stops the service: :func:`collect`) it writes ``OUT_DIR/<module>.prof`` and
+``OUT_DIR/<module>.commands.json``.
 """
 
 from __future__ import annotations
 
 import cProfile
 import json
+import os
+import pstats
 import runpy
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -66,22 +70,59 @@ class Monitor(monitoring.CommandListener):
         self._done(event)
 
 
+def profile_report(out: Path, module: str, items: int = 0) -> None:
+    """Print what a profiled service spent its time on: database commands, then Python functions."""
+    commands = json.loads((out / f"{module}.commands.json").read_text())
+    ranked = sorted(commands.items(), key=lambda kv: -kv[1]["total_s"])
+    total = sum(v["total_s"] for v in commands.values()) or 1.0
+    count = sum(v["count"] for v in commands.values())
+    per_item = f"; {count / items:.1f} commands per item ({items} items)" if items else ""
+    print(f"\n{module}: database commands (driver send → reply), by total time{per_item}:")
+    for label, v in ranked[:14]:
+        mean = v["total_s"] / v["count"] * 1000
+        print(f"  {v['total_s']:8.1f} s {v['total_s'] / total:4.0%}  n={v['count']:6d}  mean {mean:8.2f} ms  {label}")
+    print(f"\n{module}: Python functions by own time (cProfile; a coroutine's waiting counts as own time")
+    print("of starlette's receive_or_disconnect — compare with the process's CPU share instead):")
+    pstats.Stats(str(out / f"{module}.prof")).sort_stats("tottime").print_stats(14)
+
+
+async def collect(out: Path, module: str, pid: int, timeout: float = 60.0) -> bool:
+    """Ask a profiled service for its figures (SIGUSR1) and wait until they are written."""
+    from pm_common.testing import poll_until
+
+    done = out / f"{module}.commands.json"
+    os.kill(pid, signal.SIGUSR1)
+
+    async def written() -> bool:
+        return done.exists()
+
+    try:
+        await poll_until(written, timeout=timeout, what=f"{module} profile")
+    except AssertionError:
+        print(f"{module}: no profile written within {timeout:.0f} s")
+    return done.exists()
+
+
 def main() -> None:
     out, module = Path(sys.argv[1]), sys.argv[2]
     out.mkdir(parents=True, exist_ok=True)
     monitor = Monitor()
     monitoring.register(monitor)
     profile = cProfile.Profile()
-    sys.argv = [module]
-    profile.enable()
-    try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-    finally:
+
+    def dump(*_: Any) -> None:
         profile.disable()
         profile.dump_stats(out / f"{module}.prof")
         with monitor.lock:
             stats = {k: {"count": v[0], "total_s": v[1], "max_s": v[2]} for k, v in monitor.stats.items()}
-        (out / f"{module}.commands.json").write_text(json.dumps(stats, indent=1))
+        (out / f"{module}.commands.tmp").write_text(json.dumps(stats, indent=1))
+        (out / f"{module}.commands.tmp").rename(out / f"{module}.commands.json")
+        profile.enable()
+
+    signal.signal(signal.SIGUSR1, dump)
+    sys.argv = [module]
+    profile.enable()
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":
