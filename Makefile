@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench lint token
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench bench-intake bench-e2e lint token
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -47,6 +47,13 @@ test-e2e: setup
 
 bench: setup
 	$(BIN)/python bench/ferretdb_workload.py
+
+# End-to-end benchmarks of issue #7 (engines started if needed; ARGS passes flags, e.g. ARGS="--help")
+bench-intake: up  ## P1: intake's accepted complaints/s (open loop) vs a raw insert + acked-send floor
+	$(BIN)/python bench/intake_p1.py $(ARGS)
+
+bench-e2e: up  ## P2/P2b: accept → task and → owner notice on the whole stack, and a burst drain
+	$(BIN)/python bench/e2e_p2.py $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -7,7 +7,8 @@
 All five services run as real processes (``pm_common.devstack.Stack``) with fresh databases and a
 random topic prefix on the shared engines. Steps:
 1. ``--stored N`` items first, through intake's own API (the services' write path), until each has its task;
-2. a short open-loop ladder finds the max sustainable accept rate of this stack (or ``--rate R``);
+2. a short open-loop ladder finds the max sustainable rate of this stack — accept p99 within the SLO
+   and every task there ``--keep-up`` s after the step (or ``--rate R`` skips it);
 3. **P2** at 50 % of it, open loop for ``--duration`` s: 3 in 4 items are ones triage accepts (→ a
    task in dispatch's DB), 1 in 4 ones it refuses automatically (→ the owner's notice in notifier's
    DB: the only owner notification that needs no handler action). Latency = the stored time
@@ -16,7 +17,8 @@ random topic prefix on the shared engines. Steps:
 4. **P2b**: ``--burst`` items sent as fast as intake takes them (``--concurrency``), then the time
    until every one has its task;
 5. the raw floor of the same path, in the same run: 2 hops of bare insert + acked send + consume,
-   open loop at the P2 rate; the hop breakdown from the broker's record timestamps.
+   open loop at the P2 rate and as a burst of the same size; the hop breakdown from the broker's
+   record timestamps.
 """
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--start-rate", type=float, default=2.0, help="first rate (/s) of the max-rate ladder")
     p.add_argument("--probe-duration", type=float, default=8.0, help="seconds per step of the max-rate ladder")
     p.add_argument("--slo-ms", type=float, default=1000.0, help="accept p99 a sustainable rate must stay under")
-    p.add_argument("--duration", type=float, default=30.0, help="seconds of the P2 run")
+    p.add_argument("--keep-up", type=float, default=10.0, help="seconds after a ladder step for its tasks")
+    p.add_argument("--duration", type=float, default=30.0, help="seconds of the P2 run (at least --min-items)")
+    p.add_argument("--min-items", type=int, default=40, help="items of the P2 run at the least")
     p.add_argument("--burst", type=int, default=200, help="P2b burst size (issue #7: 1000)")
     p.add_argument("--concurrency", type=int, default=16, help="concurrency of loading and of the burst")
     p.add_argument("--profile", default="", help="services to run under cProfile + command monitor, e.g. triage,intake")
-    p.add_argument("--drain-timeout", type=float, default=300.0, help="seconds to wait for tasks / notices")
+    p.add_argument("--drain-timeout", type=float, default=600.0, help="seconds to wait for tasks / notices")
     return p.parse_args(argv)
 
 
@@ -114,15 +118,25 @@ async def wait_owner_notices(stack: BenchStack, clock: HopClock, cids: list[str]
     return found
 
 
-async def max_rate(filer: Filer, args: argparse.Namespace, first: int) -> tuple[float, int]:
-    """Doubling ladder from ``--start-rate`` until accept p99 breaks the SLO (halving instead while even
-    the first rate fails); returns the best sustainable rate and the next item index."""
+async def max_rate(filer: Filer, clock: HopClock, args: argparse.Namespace, first: int) -> tuple[float, int]:
+    """Doubling ladder from ``--start-rate`` (halving instead while even the first rate fails). A rate is
+    sustainable when accept p99 ≤ ``--slo-ms`` *and* the pipeline keeps up: every task of the step
+    exists ``--keep-up`` s after its last request. Returns the best such rate and the next item index."""
     rate, best, index, failed = args.start_rate, 0.0, first, 0.0
-    while 0.2 <= rate <= 1000:
-        step = await open_loop(filer.file, rate, args.probe_duration, first_index=index)
+    while 0.1 <= rate <= 1000:
+        duration = max(args.probe_duration, 10 / rate)
+        step = await open_loop(filer.file, rate, duration, first_index=index)
+        cids = accepted_ids(filer, range(index, index + len(step.samples) + step.shed))
         index += len(step.samples) + step.shed
-        print(f"  ladder {rate:6.1f}/s: {len(step.ok)} ok {step.failures} failed  {summary_ms(step.latencies())}")
-        if step.sustainable(args.slo_ms / 1000):
+        seen = await clock.wait_for(t.TASK_ASSIGNED, cids, args.keep_up)
+        print(
+            f"  ladder {rate:6.2f}/s: {len(step.ok)} ok {step.failures} failed  {summary_ms(step.latencies())};"
+            f" tasks after +{args.keep_up:.0f} s: {seen}/{len(cids)}",
+            flush=True,
+        )
+        if seen < len(cids):
+            await clock.wait_for(t.TASK_ASSIGNED, cids, args.drain_timeout)  # start the next step drained
+        if step.sustainable(args.slo_ms / 1000) and seen == len(cids):
             best = rate
             if failed:
                 break
@@ -174,15 +188,13 @@ async def main(args: argparse.Namespace) -> None:
                 best = args.rate * 2
             else:
                 print(f"max sustainable accept rate of the whole stack ({args.probe_duration:.0f} s steps):")
-                best, next_index = await max_rate(filer, args, index)
-                ladder_ids = accepted_ids(filer, range(index, next_index))
-                await wait_tasks(stack, clock, ladder_ids, args.drain_timeout, read=False)
-                index = next_index
+                best, index = await max_rate(filer, clock, args, index)
             if not best:
                 raise SystemExit("no sustainable rate found (the machine is saturated); pass --rate")
             rate = best / 2
-            print(f"P2: open loop at {rate:.1f}/s (50 % of {best:.1f}/s) for {args.duration:.0f} s ...", flush=True)
-            step = await open_loop(filer.file, rate, args.duration, first_index=index)
+            duration = max(args.duration, args.min_items / rate)
+            print(f"P2: open loop at {rate:.2f}/s (50 % of {best:.2f}/s) for {duration:.0f} s ...", flush=True)
+            step = await open_loop(filer.file, rate, duration, first_index=index)
             index += len(step.samples) + step.shed
             ok = step.ok
             task_cids = accepted_ids(filer, [s.index for s in ok])
@@ -201,20 +213,25 @@ async def main(args: argparse.Namespace) -> None:
             intake_db = stack.db("pm_intake")
             template = await template_from(intake_db, stack.prefix + t.COMPLAINT_RECEIVED, filer.ids[0])
             intake_db.close()
-            chain = await chain_floor(template, await scratch_topics(stack.prefix, ["a", "b"]), rate, args.duration)
+            floor_topics = await scratch_topics(stack.prefix, ["a", "b"])
+            chain, burst_floor = await chain_floor(
+                template, floor_topics, rate, duration, burst=len(burst), concurrency=args.concurrency
+            )
         floor_p50 = percentile(chain.latencies(), 50)
         print(f"\n=== P2 results (stored before: {args.stored}; {machine()}) ===")
-        print(f"accept (HTTP 201) at {rate:.1f}/s: {summary_ms(step.latencies())}; {step.failures} failed")
+        print(f"accept (HTTP 201) at {rate:.2f}/s: {summary_ms(step.latencies())}; {step.failures} failed")
         report("accept → task persisted        ", latencies(ok, filer, tasks), len(task_cids), floor_p50)
         report("accept → first owner notice    ", latencies(ok, filer, notices), len(notice_cids), floor_p50)
-        print(f"raw floor (2 hops insert + acked send + consume) at {rate:.1f}/s: {summary_ms(chain.latencies())}")
+        print(f"raw floor (2 hops insert + acked send + consume) at {rate:.2f}/s: {summary_ms(chain.latencies())}")
         for name, values in breakdown.items():
             print(f"    hop {name:32s} {summary_ms(values)}")
         done_at = max(burst_tasks.values(), default=began)
         missing = len(burst) - len(burst_tasks)
+        drained = done_at - began
         print(
-            f"P2b: {len(burst)} accepted in {accepted_in:.1f} s; all tasks after {done_at - began:.1f} s"
-            f"{f' ({missing} MISSING)' if missing else ''}  (goal ≤ 30 s at 100k stored)"
+            f"P2b: {len(burst)} accepted in {accepted_in:.1f} s; all tasks after {drained:.1f} s"
+            f"{f' ({missing} MISSING)' if missing else ''} = {drained / max(burst_floor, 1e-9):.1f} × the raw"
+            f" floor's {burst_floor:.1f} s  (goal ≤ 30 s at 100k stored)"
         )
     finally:
         modules = {name: next(s.module for s in SERVICES if s.name == name) for name in profiled}

@@ -112,10 +112,13 @@ async def measure_floor(template: Template, topic: str, total: int, concurrency:
         db.close()
 
 
-async def chain_floor(template: Template, topics: list[str], rate: float, duration: float) -> Step:
+async def chain_floor(
+    template: Template, topics: list[str], rate: float, duration: float, *, burst: int = 0, concurrency: int = 16
+) -> tuple[Step, float]:
     """The raw floor of a path through ``len(topics)`` hops, open loop at ``rate``: insert + acked send;
     at each hop a consumer reads the event and inserts + sends the next one; the last hop inserts.
-    Latency of each item: scheduled time → its last insert acknowledged (what "task persisted" is)."""
+    Latency of each item: scheduled time → its last insert acknowledged (what "task persisted" is).
+    Then ``burst`` items sent ``concurrency`` at a time: seconds until the last one's last insert."""
     db = Mongo(MONGO_URL, f"bench_floor_{uuid.uuid4().hex[:8]}")
     raw = db.db["hops"]
     producer = _producer()
@@ -139,17 +142,30 @@ async def chain_floor(template: Template, topics: list[str], rate: float, durati
     relays = [asyncio.create_task(relay(h)) for h in range(len(topics))]
     loop = asyncio.get_running_loop()
 
-    async def send(i: int) -> tuple[bool, Any]:
+    async def accept(i: int) -> bytes:
         key = f"{uuid.uuid4().hex}".encode()
         done[key] = loop.create_future()
         await raw.insert_one({**template.document, "_id": f"{key.decode()}:0"})
         await producer.send_and_wait(topics[0], template.value, key=key, headers=template.headers)
-        await asyncio.wait_for(done[key], 60)
+        return key
+
+    async def send(i: int) -> tuple[bool, Any]:
+        await asyncio.wait_for(done[await accept(i)], 60)
         return True, None
 
     try:
         await poll_until(_assigned(consumers), timeout=60, interval=0.1, what="floor consumers assigned")
-        return await open_loop(send, rate, duration)
+        step = await open_loop(send, rate, duration)
+        began = loop.time()
+        waiting: list[asyncio.Future[None]] = []
+
+        async def one(i: int) -> None:
+            waiting.append(done[await accept(i)])
+
+        if burst:
+            await closed_loop(one, burst, concurrency)
+            await asyncio.wait_for(asyncio.gather(*waiting), 600)
+        return step, loop.time() - began
     finally:
         for task in relays:
             task.cancel()
