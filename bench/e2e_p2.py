@@ -32,13 +32,14 @@ from pathlib import Path
 
 import httpx
 from floor import chain_floor, delete_topics, scratch_topics, template_from
-from harness import BenchStack, complaint, machine, percentile, summary_ms, token
+from harness import KAFKA, BenchStack, complaint, machine, percentile, summary_ms, token
 from load import Sample, closed_loop, open_loop
 from observe import HopClock, times_by_id
 from profiled import collect, profile_report
 
 from pm_common import topics as t
 from pm_common.devstack import SERVICES
+from pm_common.kafka.admin import ensure_topics
 
 GOALS = "goal: p50 ≤ 50 ms, p99 ≤ 300 ms at 100k stored"
 
@@ -167,7 +168,8 @@ async def main(args: argparse.Namespace) -> None:
     for name in profiled:
         stack.wrapped[name] = [sys.executable, str(Path(__file__).with_name("profiled.py")), str(out)]
     print(f"P2 end to end — {machine()}; run {stack.run_id}; logs {stack.log_dir}", flush=True)
-    stack.start()
+    await ensure_topics(KAFKA, stack.prefix)  # as in a deployment: topics exist before services subscribe
+    await asyncio.to_thread(stack.start)
     headers = {"Authorization": f"Bearer {token()}"}
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
     hops = [t.COMPLAINT_RECEIVED, t.COMPLAINT_TRIAGED, t.TASK_ASSIGNED, t.FEEDBACK_SENT]

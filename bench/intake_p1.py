@@ -28,10 +28,11 @@ from typing import Any
 
 import httpx
 from floor import delete_topics, measure_floor, scratch_topics, template_from
-from harness import BenchStack, complaint, cpu_seconds, ferretdb_pid, machine, summary_ms, token
+from harness import KAFKA, BenchStack, complaint, cpu_seconds, ferretdb_pid, machine, summary_ms, token
 from load import Step, closed_loop, open_loop
 from profiled import collect, profile_report
 
+from pm_common.kafka.admin import ensure_topics
 from pm_common.testing import poll_until
 
 
@@ -114,7 +115,8 @@ async def main(args: argparse.Namespace) -> None:
     if args.profile:
         stack.wrapped["intake"] = [sys.executable, str(Path(__file__).with_name("profiled.py")), str(out)]
     print(f"P1 intake — {machine()}; run {stack.run_id}; logs {stack.log_dir}", flush=True)
-    stack.start()
+    await ensure_topics(KAFKA, stack.prefix)  # as in a deployment: topics exist before services subscribe
+    await asyncio.to_thread(stack.start)
     intake_db = stack.db("pm_intake")
     headers = {"Authorization": f"Bearer {token()}"}
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
