@@ -50,7 +50,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=0.0, help="P2 rate (/s); default: 50%% of the measured max")
     p.add_argument("--start-rate", type=float, default=2.0, help="first rate (/s) of the max-rate ladder")
     p.add_argument("--probe-duration", type=float, default=8.0, help="seconds per step of the max-rate ladder")
-    p.add_argument("--slo-ms", type=float, default=1000.0, help="accept p99 a sustainable rate must stay under")
+    p.add_argument("--slo-ms", type=float, default=2000.0, help="accept p99 a sustainable rate must stay under")
     p.add_argument("--keep-up", type=float, default=10.0, help="seconds after a ladder step for its tasks")
     p.add_argument("--duration", type=float, default=30.0, help="seconds of the P2 run (at least --min-items)")
     p.add_argument("--min-items", type=int, default=40, help="items of the P2 run at the least")
@@ -119,13 +119,15 @@ async def wait_owner_notices(stack: BenchStack, clock: HopClock, cids: list[str]
     return found
 
 
-async def max_rate(filer: Filer, clock: HopClock, args: argparse.Namespace, first: int) -> tuple[float, int]:
+async def max_rate(filer: Filer, clock: HopClock, args: argparse.Namespace, first: int) -> tuple[float, int, float]:
     """Doubling ladder from ``--start-rate`` (halving instead while even the first rate fails). A rate is
     sustainable when accept p99 ≤ ``--slo-ms`` *and* the pipeline keeps up: every task of the step
-    exists ``--keep-up`` s after its last request. Returns the best such rate and the next item index."""
-    rate, best, index, failed = args.start_rate, 0.0, first, 0.0
+    exists ``--keep-up`` s after its last request. Returns the best such rate, the next item index and
+    the lowest rate tried."""
+    rate, best, index, failed, lowest = args.start_rate, 0.0, first, 0.0, args.start_rate
     while 0.1 <= rate <= 1000:
-        duration = max(args.probe_duration, 10 / rate)
+        lowest = min(lowest, rate)
+        duration = max(args.probe_duration, 20 / rate)
         step = await open_loop(filer.file, rate, duration, first_index=index)
         cids = accepted_ids(filer, range(index, index + len(step.samples) + step.shed))
         index += len(step.samples) + step.shed
@@ -147,7 +149,7 @@ async def max_rate(filer: Filer, clock: HopClock, args: argparse.Namespace, firs
             if best:
                 break
             rate /= 2
-    return best, index
+    return best, index, lowest
 
 
 def latencies(samples: list[Sample], filer: Filer, done: dict[str, float]) -> list[float]:
@@ -187,13 +189,14 @@ async def main(args: argparse.Namespace) -> None:
                 print(f"  stored and drained in {time.monotonic() - began:.0f} s", flush=True)
                 index = args.stored
             if args.rate:
-                best = args.rate * 2
+                best, lowest = args.rate * 2, args.rate
             else:
                 print(f"max sustainable accept rate of the whole stack ({args.probe_duration:.0f} s steps):")
-                best, index = await max_rate(filer, clock, args, index)
-            if not best:
-                raise SystemExit("no sustainable rate found (the machine is saturated); pass --rate")
+                best, index, lowest = await max_rate(filer, clock, args, index)
             rate = best / 2
+            if not best:
+                rate = lowest
+                print(f"NO sustainable rate found (machine saturated): P2 runs at the lowest rate tried, {rate}/s")
             duration = max(args.duration, args.min_items / rate)
             print(f"P2: open loop at {rate:.2f}/s (50 % of {best:.2f}/s) for {duration:.0f} s ...", flush=True)
             step = await open_loop(filer.file, rate, duration, first_index=index)
