@@ -105,6 +105,8 @@ async def measure_floor(template: Template, topic: str, total: int, concurrency:
             await producer.send_and_wait(template.topic, template.value, key=template.key, headers=template.headers)
 
         await op(-1)  # connect both clients before timing
+        for partition in range(PARTITIONS):  # and learn every partition's leader (a new topic)
+            await producer.send_and_wait(template.topic, template.value, partition=partition)
         return await closed_loop(op, total, concurrency)
     finally:
         await producer.stop()
