@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench bench-ledger bench-sla seed lint token contract
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench bench-ledger bench-sla bench-intake bench-e2e seed lint token contract
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -56,6 +56,13 @@ seed: setup  ## load N realistic items into intake's DB: make seed N=100000 [DB=
 
 bench-sla: setup  ## P3/P4: SLA overdue lag, a 50k burst, 1M pending (BENCH_PENDING, BENCH_BURST, BENCH_P4_PENDING)
 	$(BIN)/python bench/sla.py
+
+# End-to-end benchmarks of issue #7 (engines started if needed; ARGS passes flags, e.g. ARGS="--help")
+bench-intake: up  ## P1: intake's accepted complaints/s (open loop) vs a raw insert + acked-send floor
+	$(BIN)/python bench/intake_p1.py $(ARGS)
+
+bench-e2e: up  ## P2/P2b: accept → task and → owner notice on the whole stack, and a burst drain
+	$(BIN)/python bench/e2e_p2.py $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
