@@ -13,9 +13,10 @@ import pytest
 
 from pm_common.events import new_event
 from pm_common.events.payloads import ComplaintTriaged, Deadlines, TaskAssigned, TaskCompleted
+from pm_common.index_log import IndexLog, slot_id
 from pm_common.mongo import Mongo
 from pm_common.testing.fixtures import Engines
-from pm_intake.adapters.index_log import INDEX, IndexLog, slot_id
+from pm_intake.adapters.ledger_index import INDEX
 from pm_intake.adapters.repository import MongoComplaintRepository
 from pm_intake.domain.channels import Submitter
 from pm_intake.domain.ledger import LedgerQuery, matches

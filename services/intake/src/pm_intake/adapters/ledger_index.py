@@ -20,8 +20,8 @@ from typing import Any
 
 from bson import Binary
 
+from pm_common.index_log import IndexLog
 from pm_common.mongo import Mongo
-from pm_intake.adapters.index_log import INDEX, IndexLog
 from pm_intake.domain.ledger_index import (
     CID_PREFIX,
     TEXT_SHARDS,
@@ -43,6 +43,8 @@ from pm_intake.domain.ledger_index import (
 
 PERIODS = "periods"
 log = logging.getLogger(__name__)
+
+INDEX = "ledger_index"
 
 
 class RowView:

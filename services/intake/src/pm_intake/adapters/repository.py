@@ -15,10 +15,10 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
+from pm_common.index_log import IndexLog
 from pm_common.mongo import DuplicateKeyError, IndexModel, KeyedLocks, Mongo, PyMongoError, new_with_outbox, with_outbox
 from pm_intake.adapters import ledger_search
-from pm_intake.adapters.index_log import INDEX, IndexLog
-from pm_intake.adapters.ledger_index import LedgerIndex
+from pm_intake.adapters.ledger_index import INDEX, LedgerIndex
 from pm_intake.adapters.stores import ensure_indexes
 from pm_intake.domain.ledger import LedgerPage, LedgerQuery
 from pm_intake.service_layer.ports import AlreadyExists, Event

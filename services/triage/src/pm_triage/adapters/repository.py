@@ -2,15 +2,22 @@
 
 Writers never read-modify-write one document concurrently (FerretDB would lose updates): a triage
 record is inserted once; answers and reviews are their own documents under unique keys.
+
+The two lookups of every triage — the household's earlier items and the first report of the same
+fault — read append-only keyed logs (``pm_common.index_log``, collection ``triage_index``: one log
+per household, one per fault key and day) and then the records by ``_id``. On FerretDB anything but
+``_id`` equality scans every record ever stored; these cost what the household or the fault has.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from pm_common import topics
 from pm_common.events import Envelope
+from pm_common.index_log import IndexLog
 from pm_common.mongo import IndexModel, Mongo, insert_once, new_with_outbox
 from pm_triage.adapters.config_repository import POLICIES
 from pm_triage.domain.duplicates import EarlierItem
@@ -19,6 +26,7 @@ from pm_triage.domain.sla import SlaPolicy
 TRIAGES = "triages"
 REVIEWS = "reviews"
 ANSWERS = "answers"
+INDEX = "triage_index"
 _HIDE = {"outbox": 0, "outbox_pending": 0}
 
 
@@ -28,6 +36,7 @@ class MongoTriageRepository:
         self.reviews = mongo.collection(REVIEWS)
         self.answers = mongo.collection(ANSWERS)
         self.policies = mongo.collection(POLICIES)
+        self.index = IndexLog(mongo.collection(INDEX))
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -50,24 +59,43 @@ class MongoTriageRepository:
         return SlaPolicy.model_validate((doc or {}).get("policy") or {})
 
     async def add_once(self, document: dict[str, Any], event: Envelope | None) -> bool:
-        """One record per complaint; with its ``complaint.triaged`` in the outbox unless ``event`` is None."""
+        """One record per complaint; with its ``complaint.triaged`` in the outbox unless ``event`` is None.
+
+        The record is then entered in the household and fault logs, also on a redelivery (a crash may
+        have come in between; readers ignore an id entered twice)."""
         if event is None:
-            return await insert_once(self.triages, document)
-        return await insert_once(self.triages, new_with_outbox(document, (topics.COMPLAINT_TRIAGED, event)))
+            added = await insert_once(self.triages, document)
+        else:
+            added = await insert_once(self.triages, new_with_outbox(document, (topics.COMPLAINT_TRIAGED, event)))
+        cid, at = str(document["_id"]), document.get("received_at")
+        if document.get("household"):
+            await self.index.append(_household_log(document["household"]), [cid])
+        if document.get("fault_key") and isinstance(at, datetime):
+            await self.index.append(_fault_log(document["fault_key"], at), [cid])
+        return added
 
     async def get(self, complaint_id: str) -> dict[str, Any] | None:
         return await self.triages.find_one({"_id": complaint_id}, _HIDE)
 
+    async def _logged(self, keys: list[str], exclude: str, fields: dict[str, int]) -> list[dict[str, Any]]:
+        ids: list[str] = []
+        for key in keys:
+            for _, entries in await self.index.tail(key, 0):
+                ids += [e for e in entries if e != exclude and e not in ids]
+        docs = await asyncio.gather(*(self.triages.find_one({"_id": i}, {**fields, "received_at": 1}) for i in ids))
+        return [d for d in docs if d is not None]
+
     async def household_history(
         self, household: str, since: datetime, before: datetime, exclude: str
     ) -> list[EarlierItem]:
-        query = {"household": household, "received_at": {"$gte": since, "$lte": before}, "_id": {"$ne": exclude}}
-        docs = [
-            d async for d in self.triages.find(query, {"content": 1, "result": 1}).sort("received_at", -1).limit(20)
-        ]
+        docs = await self._logged([_household_log(household)], exclude, {"content": 1, "result": 1})
+        docs = sorted((d for d in docs if since <= d["received_at"] <= before), key=lambda d: d["received_at"])
+        docs = docs[::-1][:20]
         ids = [d["_id"] for d in docs]
-        answered = {d["_id"] async for d in self.answers.find({"_id": {"$in": ids}}, {"_id": 1})}
-        reviewed = {d["_id"]: d["after"] async for d in self.reviews.find({"_id": {"$in": ids}}, {"after": 1})}
+        answers = await asyncio.gather(*(self.answers.find_one({"_id": i}, {"_id": 1}) for i in ids))
+        reviews = await asyncio.gather(*(self.reviews.find_one({"_id": i}, {"after": 1}) for i in ids))
+        answered = {a["_id"] for a in answers if a is not None}
+        reviewed = {r["_id"]: r["after"] for r in reviews if r is not None}
         items = []
         for doc in docs:
             final = reviewed.get(doc["_id"]) or doc["result"]
@@ -78,13 +106,11 @@ class MongoTriageRepository:
     async def first_same_fault(
         self, key: str, since: datetime, before: datetime, household: str | None, exclude: str
     ) -> str | None:
-        query = {
-            "fault_key": key,
-            "received_at": {"$gte": since, "$lte": before},
-            "decision": {"$ne": "rejected"},
-            "_id": {"$ne": exclude},
-        }
-        async for doc in self.triages.find(query, {"household": 1}).sort("received_at", 1).limit(50):
+        days = [_fault_log(key, since + timedelta(days=n)) for n in range((before.date() - since.date()).days + 1)]
+        docs = await self._logged(days, exclude, {"household": 1, "decision": 1})
+        for doc in sorted(docs, key=lambda d: (d["received_at"], d["_id"])):
+            if not since <= doc["received_at"] <= before or doc.get("decision") == "rejected":
+                continue
             if household is None or doc.get("household") != household:
                 return str(doc["_id"])
         return None
@@ -131,3 +157,11 @@ class MongoTriageRepository:
             triage = await self.triages.find_one({"_id": review["_id"]}, {"content": 1}) or {}
             pairs.append((review, str(triage.get("content") or "")))
         return pairs
+
+
+def _household_log(household: str) -> str:
+    return f"h|{household}"
+
+
+def _fault_log(key: str, at: datetime) -> str:
+    return f"f|{key}|{at:%Y%m%d}"

@@ -19,7 +19,6 @@ from pymongo.errors import BulkWriteError
 
 from pm_common.mongo import Collection, DuplicateKeyError
 
-INDEX = "ledger_index"
 _BATCH = 8  # tail slots fetched per round trip
 
 
