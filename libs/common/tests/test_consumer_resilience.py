@@ -164,3 +164,42 @@ async def test_rebalance_commits_on_revoke_and_tells_listeners(engines, topic_pr
     stop2.set()
     await asyncio.gather(task1, task2)
     await publisher.close()
+
+
+async def test_a_message_too_large_for_the_dead_letter_topic_is_dead_lettered_truncated(
+    engines, topic_prefix: str
+) -> None:
+    """A poison message just under the size limit becomes too large once the dead-letter headers are
+    added: the loop dead-letters its head (with the original size and origin) and flows on, instead
+    of retrying forever and stopping every partition."""
+    from pm_common.kafka.consumer import DLQ_KEEP_BYTES
+
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope, payload: BaseModel) -> None:
+        assert isinstance(payload, ComplaintReceived)
+        handled.append(payload.complaint_id)
+
+    big = b"{" + b"x" * 1_048_400  # invalid JSON, close to the 1 MiB producer limit
+    await publisher.send_raw(topics.COMPLAINT_RECEIVED, big, b"big")
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("after"))
+    loop = loop_for(engines, topic_prefix, publisher, handler)
+    stop = asyncio.Event()
+    dlq_topic = topics.dlq(topics.COMPLAINT_RECEIVED)
+    async with EventProbe(engines.kafka_bootstrap, topic_prefix, [dlq_topic]) as probe:
+        task = asyncio.create_task(loop.run(stop))
+
+        async def dead() -> bool:
+            await probe._drain()
+            return bool(probe.raw)
+
+        await poll_until(dead, timeout=60, what="the oversized message dead-lettered")
+        _, value, headers = probe.raw[0]
+        assert len(value) == DLQ_KEEP_BYTES and big.startswith(value)
+        assert headers["dlq_truncated_from"] == str(len(big)).encode()
+        assert headers["dlq_reason"].startswith(b"invalid event") and headers["dlq_offset"] == b"0"
+        await poll_until(lambda: _v(handled == ["after"]), what="the partition flowing on")
+        stop.set()
+        await task
+    await publisher.close()

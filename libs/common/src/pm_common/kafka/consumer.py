@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from pydantic import BaseModel, ValidationError
 
 from pm_common.events.envelope import Envelope
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, BaseModel], Awaitable[None]]
 TRANSIENT = (*TRANSIENT_DB_ERRORS, KafkaError, ConnectionError, TimeoutError)
+DLQ_KEEP_BYTES = 64 * 1024  # of a message too large for the dead-letter topic
 
 
 class PermanentError(Exception):
@@ -289,12 +290,23 @@ class ConsumerLoop:
             ("dlq_group", self.group_id.encode()),
             ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
         ]
+        value = record.value or b""
         while not stop.is_set():
             try:
-                await self.publisher.send_raw(dlq(topic), record.value or b"", record.key, headers)
+                await self.publisher.send_raw(dlq(topic), value, record.key, headers)
                 MESSAGES_CONSUMED.labels(topic, "dead_lettered").inc()
                 log.error("dead-lettered %s@%s:%s: %s", record.topic, record.partition, record.offset, reason)
                 return Outcome.DONE
+            except KafkaError as exc:
+                if exc.retriable or isinstance(exc, KafkaTimeoutError) or len(value) <= DLQ_KEEP_BYTES:
+                    log.warning("DLQ publish failed, retrying: %s", exc)
+                    await _sleep_or_stop(stop, 1.0)
+                    continue
+                # refused for its size: keep the head and say where the whole message stays (the
+                # source topic keeps it; dlq_topic/partition/offset point at it)
+                log.error("dead letter of %s bytes refused (%s): keeping its first %s", len(value), exc, DLQ_KEEP_BYTES)
+                headers = [*headers, ("dlq_truncated_from", str(len(value)).encode())]
+                value = value[:DLQ_KEEP_BYTES]
             except TRANSIENT as exc:
                 log.warning("DLQ publish failed, retrying: %s", exc)
                 await _sleep_or_stop(stop, 1.0)
