@@ -48,12 +48,13 @@ class Stack:
         spec = next(s for s in SERVICES if s.name == service)
         return self.ports.get(service, spec.port)
 
-    def start(self, only: tuple[str, ...] | None = None) -> None:
+    def start(self, only: tuple[str, ...] | None = None, extra_env: dict[str, str] | None = None) -> None:
+        """Start the services (all or ``only``); ``extra_env`` applies to these processes only."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for spec in SERVICES:
             if only is not None and spec.name not in only:
                 continue
-            env = {**os.environ, **self.env, f"{spec.env_prefix}PORT": str(self.port(spec.name))}
+            env = {**os.environ, **self.env, **(extra_env or {}), f"{spec.env_prefix}PORT": str(self.port(spec.name))}
             log = open(self.log_dir / f"{spec.name}.log", "ab")
             self.processes[spec.name] = subprocess.Popen(
                 [sys.executable, "-m", spec.module],
@@ -89,6 +90,12 @@ class Stack:
             time.sleep(0.3)
         if pending:
             raise TimeoutError(f"services not healthy after {timeout}s: {sorted(pending)} (logs in {self.log_dir})")
+
+    def kill(self, service: str) -> int:
+        """``kill -9`` one service (no graceful shutdown); returns its exit status."""
+        proc = self.processes[service]
+        proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=15)
 
     def stop(self, only: tuple[str, ...] | None = None) -> None:
         names = [n for n in self.processes if only is None or n in only]

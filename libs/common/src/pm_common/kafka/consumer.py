@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from pm_common.events.envelope import Envelope
 from pm_common.events.registry import UnknownEventType, parse_payload
+from pm_common.faults import crash_point
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.logging import correlation_id
 from pm_common.metrics import MESSAGES_CONSUMED
@@ -100,6 +101,7 @@ class ConsumerLoop:
                     for record in records:
                         if not await self._process(record, stop):
                             return  # stopping in the middle of a retry: nothing committed for it
+                        crash_point("consumer.before_commit")
                     await self._commit(consumer, tp, records[-1].offset + 1, stop)
         finally:
             self.connected = False

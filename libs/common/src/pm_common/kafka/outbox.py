@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from pm_common.events.envelope import Envelope
+from pm_common.faults import crash_point
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
 from pm_common.mongo import Collection
@@ -44,9 +45,11 @@ class OutboxRelay:
                 backlog += len(entries)
                 for event_id, entry in sorted(entries.items(), key=lambda kv: kv[1]["seq"]):
                     envelope = Envelope.model_validate_json(entry["event"])
+                    crash_point("outbox.before_publish")
                     await self.publisher.send_raw(
                         entry["topic"], entry["event"].encode(), entry["key"].encode(), envelope.kafka_headers()
                     )
+                    crash_point("outbox.after_publish")
                     await coll.update_one(
                         {"_id": doc["_id"], f"outbox.{event_id}": {"$exists": True}},
                         {"$unset": {f"outbox.{event_id}": ""}, "$inc": {"outbox_pending": -1}},

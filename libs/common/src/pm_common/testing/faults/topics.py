@@ -1,0 +1,91 @@
+"""Reading real topics to their end, and consumer-group lag (for the fault-injection checker)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from pm_common.events.envelope import Envelope
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: dict[str, bytes]
+
+    def envelope(self) -> Envelope | None:
+        try:
+            return Envelope.model_validate_json(self.value)
+        except ValueError:
+            return None
+
+
+async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> list[Record]:
+    """Every record of ``topics`` from offset 0 up to the end offsets of the moment of the call."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_bytes=16 * 1024 * 1024
+    )
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))
+        ]
+        if not parts:
+            return []
+        consumer.assign(parts)
+        end = await consumer.end_offsets(parts)
+        await consumer.seek_to_beginning(*parts)
+        records: list[Record] = []
+        remaining = {tp for tp in parts if end[tp] > 0}
+        deadline = time.monotonic() + timeout
+        while remaining:
+            if time.monotonic() > deadline:
+                stuck = {f"{tp.topic}/{tp.partition}": (await consumer.position(tp), end[tp]) for tp in remaining}
+                raise AssertionError(f"could not read topics to their end in {timeout}s: {stuck}")
+            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, batch in batches.items():
+                for r in batch:
+                    if r.offset < end[tp]:
+                        headers = {k: v for k, v in (r.headers or [])}
+                        records.append(Record(r.topic, r.partition, r.offset, r.key, r.value or b"", headers))
+                if await consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    found = consumer.partitions_for_topic(topic)
+    if found is None:
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+        found = consumer.partitions_for_topic(topic)
+    return set(found or ())
+
+
+async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
+    """Messages of ``topics`` the consumer group has not committed yet (uncommitted partitions count whole)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))]
+        end = await consumer.end_offsets(parts)
+        lag = 0
+        for tp in parts:
+            meta = committed.get(tp)
+            done = meta.offset if meta is not None and meta.offset >= 0 else 0
+            lag += max(end[tp] - done, 0)
+        return lag
+    finally:
+        await consumer.stop()
+        await admin.close()
