@@ -4,7 +4,10 @@ own items and checks only those. The per-scenario table is printed at the end of
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -15,15 +18,17 @@ from pm_common.testing import free_port, unique_name
 from pm_common.testing.faults import Checker, Load, OwnEngines, table
 from pm_common.testing.faults.report import OUTCOMES
 from pm_common.testing.faults.rig import SECRET, Rig, stack_env
-from pm_common.testing.fixtures import Engines
+from pm_common.testing.fixtures import REPO, Engines
+
+FAULTS_DIR = Path(os.environ.get("PM_FAULTS_DIR", REPO / ".local" / "faults"))
 
 
 @pytest.fixture(scope="module")
-async def rig(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rig]:
-    base = tmp_path_factory.mktemp("faults")
+async def rig(engines: Engines) -> AsyncIterator[Rig]:
+    run_id = unique_name("faults_")
+    base = FAULTS_DIR / run_id  # not pytest's tmp: its rotation would delete the logs of a failed run
     own = OwnEngines(base / "engines")
     await asyncio.to_thread(own.up)
-    run_id = unique_name("faults_")
     ports = {s.name: free_port() for s in SERVICES}
     stack = Stack(log_dir=base / "logs", env=stack_env(own.engines, run_id), ports=ports)
     sla_db = Mongo(own.engines.mongo_url, f"{run_id}_pm_sla_monitor")
@@ -43,6 +48,7 @@ async def rig(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Asy
         checker.close()
         sla_db.close()
         await asyncio.to_thread(own.down)
+        shutil.rmtree(base / "engines" / "data", ignore_errors=True)  # the logs stay
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -8,18 +8,32 @@ The table of all scenarios is printed at the end of the run (and kept in the REA
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
+import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from pm_common import topics
 from pm_common.devstack import SERVICES
+from pm_common.events import ComplaintReceived, Envelope, new_event
 from pm_common.faults import EXIT_CODE
+from pm_common.kafka.redrive import read_dead_letters
 from pm_common.testing import poll_until
 from pm_common.testing.faults import Outcome, record
-from pm_common.testing.faults.topics import group_lag
-
-from pm_common.testing.faults.rig import N, PACE, Rig
+from pm_common.testing.faults.load import CONTENTS
+from pm_common.testing.faults.rig import PACE, N, Rig
+from pm_common.testing.faults.topics import group_lag, lag_by_partition
 
 pytestmark = pytest.mark.faults
 
@@ -48,8 +62,15 @@ async def run_scenario(rig: Rig, name: str, inject: Callable[[], Awaitable[float
     items = await filing
     outcome = await rig.checker.wait_final(name, [i.complaint_id for i in items], restored_at, timeout)
     record(outcome)
-    assert outcome.ok, f"{outcome}\n{outcome.details}\n(service logs: {rig.logs})"
+    assert outcome.ok, f"{outcome}\n{outcome.details}\n{await _lags(rig)}\n(service logs: {rig.logs})"
     return outcome
+
+
+async def _lags(rig: Rig) -> str:
+    """Which consumer group has not committed what (to tell a stuck partition from a slow one)."""
+    suffix = rig.stack.env.get("KAFKA_CONSUMER_GROUP_SUFFIX", "")
+    found = {svc: await lag_by_partition(rig.bootstrap, svc + suffix, t) for svc, t in SUBSCRIBED.items()}
+    return "uncommitted: " + (", ".join(f"{svc} {lag}" for svc, lag in found.items() if lag) or "none")
 
 
 async def test_broker_kill9_and_restart_under_load(rig: Rig) -> None:
@@ -125,3 +146,104 @@ async def test_replay_every_topic_from_zero_into_fresh_groups(rig: Rig) -> None:
     outcome = await rig.checker.wait_final("replay from offset 0", final_before, started, timeout=60)
     record(outcome)
     assert outcome.ok, f"{outcome}\n{outcome.details}"
+
+
+async def test_poison_messages_dead_lettered_while_partitions_flow_then_redriven(rig: Rig, tmp_path: Path) -> None:
+    """Invalid JSON, a wrong schema and a 5 MB event in every partition of ``complaint.received``:
+    each lands in the DLQ exactly once with its reason and origin, the items behind them flow, and
+    ``redrive`` puts a corrected message back."""
+    topic = topics.COMPLAINT_RECEIVED
+    await _allow_messages_up_to(rig.bootstrap, [topic, topics.dlq(topic)], 8 * 1024 * 1024)
+    fixed = [_received_event() for _ in range(PARTITIONS)]
+    produced: dict[tuple[int, int], str] = {}
+
+    async def inject() -> float:
+        producer = AIOKafkaProducer(bootstrap_servers=rig.bootstrap, acks="all", max_request_size=8 * 1024 * 1024)
+        await producer.start()
+        try:
+            for p in range(PARTITIONS):
+                broken = fixed[p].model_dump(mode="json")
+                del broken["data"]["content"]  # a payload that does not match its schema
+                big = _received_event(content="漏水" * (5 * 1024 * 1024 // 6)).model_dump_json().encode()
+                for kind, value in (
+                    ("invalid json", b'{"id": "cut off'),
+                    ("wrong schema", json.dumps(broken).encode()),
+                    ("5 MB", big),
+                ):
+                    meta = await producer.send_and_wait(topic, value, key=fixed[p].subject.encode(), partition=p)
+                    produced[(p, meta.offset)] = kind
+        finally:
+            await producer.stop()
+        return time.monotonic()
+
+    await run_scenario(rig, "poison messages (3 per partition)", inject, timeout=90)
+
+    letters = await read_dead_letters(rig.bootstrap, topics.dlq(topic))
+    origins = Counter((int(d.header("dlq_partition") or -1), int(d.header("dlq_offset") or -1)) for d in letters)
+    assert set(origins) == set(produced) and all(n == 1 for n in origins.values()), (origins, produced)
+    assert all(d.header("dlq_topic") == topic and d.header("dlq_reason") for d in letters)
+
+    # redrive: the wrong-schema message of partition 0, corrected, goes back and is processed once
+    target = next(
+        d
+        for d in letters
+        if produced[(int(d.header("dlq_partition") or -1), int(d.header("dlq_offset") or -1))] == "wrong schema"
+        and d.header("dlq_partition") == "0"
+    )
+    fix = tmp_path / "fixed.json"
+    fix.write_text(fixed[0].model_dump_json())
+    env = {**os.environ, "KAFKA_BOOTSTRAP": rig.bootstrap, "KAFKA_TOPIC_PREFIX": ""}
+    command = [sys.executable, "-m", "pm_common.kafka.redrive"]
+    listed = await asyncio.to_thread(
+        subprocess.run,
+        [*command, "list", "--topic", topics.dlq(topic)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(listed.stdout.splitlines()) == len(produced)
+    sent = await asyncio.to_thread(
+        subprocess.run,
+        [*command, "send", "--topic", topics.dlq(topic), "--offset", str(target.offset), "--value-file", str(fix)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(sent.stdout)["to"] == topic
+    cid = fixed[0].data["complaint_id"]
+    triages = rig.checker.dbs["pm_triage"].collection("triages")
+    tasks = rig.checker.dbs["pm_dispatch"].collection("tasks")
+    await poll_until(lambda: tasks.find_one({"_id": f"T-{cid}"}), timeout=60, what="the redriven complaint's task")
+    assert (await triages.find_one({"_id": cid}))["decision"] == "accepted"
+    assert await tasks.count_documents({"complaint_id": cid}) == 1
+
+
+PARTITIONS = topics.TOPICS[topics.COMPLAINT_RECEIVED].partitions
+
+
+def _received_event(content: str = CONTENTS[1]) -> Envelope:
+    cid, now = uuid.uuid4().hex, datetime.now(UTC)
+    payload = ComplaintReceived(
+        complaint_id=cid,
+        reference_no=f"SUNNY-{now:%Y%m%d}-R{cid[:4]}",
+        estate_id="SUNNY",
+        channel="app",
+        content=content,
+        raised_at=now,
+        received_at=now,
+    )
+    return new_event(payload, source="pm/intake", subject=cid, estate_id="SUNNY", now=now)
+
+
+async def _allow_messages_up_to(bootstrap: str, names: list[str], max_bytes: int) -> None:
+    """Topic-level ``max.message.bytes`` (as a topic an outside producer writes to might be set up)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, n, configs={"max.message.bytes": str(max_bytes)}) for n in names]
+        )
+    finally:
+        await admin.close()

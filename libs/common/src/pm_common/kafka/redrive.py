@@ -81,6 +81,7 @@ async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
                     for r in records
                     if r.offset < end[tp]
                 ]
+            for tp in list(remaining):
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
         return sorted(letters, key=lambda d: d.offset)

@@ -183,4 +183,3 @@ class Checker:
 def _expect(v: Verdict, cid: str, condition: bool, what: str) -> None:
     if not condition:
         v.miss(cid, what)
-

@@ -113,7 +113,9 @@ class Load:
 
     async def _complete(self, client: httpx.AsyncClient, task_id: str) -> None:
         try:
-            response = await client.post(f"/v1/tasks/{task_id}/complete", json={"result_summary": "已处理完毕，恢复正常"})
+            response = await client.post(
+                f"/v1/tasks/{task_id}/complete", json={"result_summary": "已处理完毕，恢复正常"}
+            )
         except httpx.HTTPError:
             self.retries += 1
             return

@@ -47,6 +47,7 @@ def stack_env(engines: Engines, run_id: str) -> dict[str, str]:
         "PM_AUTH_SECRET": SECRET,
         "PM_ENV": "test",
         "PM_LOG_JSON": "true",
+        "PM_LOG_LIBS_LEVEL": "INFO",  # consumer-group joins and assignments in the services' logs
         "INTAKE_RATE_LIMIT_REQUESTS": "1000000",
         "TRIAGE_INCIDENTS_ENABLED": "false",  # the faust group-incident stream is not on this path
         "DISPATCH_DEADLINE_CAP_SECONDS": "1",  # every task goes overdue once: sla-monitor publishes too

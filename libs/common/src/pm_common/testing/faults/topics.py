@@ -34,9 +34,7 @@ async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> 
     )
     await consumer.start()
     try:
-        parts = [
-            TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))
-        ]
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))]
         if not parts:
             return []
         consumer.assign(parts)
@@ -55,6 +53,7 @@ async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> 
                     if r.offset < end[tp]:
                         headers = {k: v for k, v in (r.headers or [])}
                         records.append(Record(r.topic, r.partition, r.offset, r.key, r.value or b"", headers))
+            for tp in list(remaining):
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
         return records
@@ -65,13 +64,20 @@ async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     found = consumer.partitions_for_topic(topic)
     if found is None:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+        await consumer.topics()  # a metadata request for every topic (a bare consumer knows none)
         found = consumer.partitions_for_topic(topic)
-    return set(found or ())
+    if found is None:
+        raise AssertionError(f"topic {topic} does not exist")
+    return set(found)
 
 
 async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
     """Messages of ``topics`` the consumer group has not committed yet (uncommitted partitions count whole)."""
+    return sum((await lag_by_partition(bootstrap, group, topics)).values())
+
+
+async def lag_by_partition(bootstrap: str, group: str, topics: list[str]) -> dict[str, int]:
+    """``{"topic/partition": uncommitted messages}`` for every partition of ``topics`` that lags."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await admin.start()
@@ -80,12 +86,13 @@ async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
         committed = await admin.list_consumer_group_offsets(group)
         parts = [TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))]
         end = await consumer.end_offsets(parts)
-        lag = 0
+        lags: dict[str, int] = {}
         for tp in parts:
             meta = committed.get(tp)
             done = meta.offset if meta is not None and meta.offset >= 0 else 0
-            lag += max(end[tp] - done, 0)
-        return lag
+            if end[tp] > done:
+                lags[f"{tp.topic}/{tp.partition}"] = end[tp] - done
+        return lags
     finally:
         await consumer.stop()
         await admin.close()
