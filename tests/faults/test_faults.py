@@ -28,7 +28,7 @@ from pm_common import topics
 from pm_common.devstack import SERVICES
 from pm_common.events import ComplaintReceived, Envelope, new_event
 from pm_common.faults import EXIT_CODE
-from pm_common.kafka.redrive import read_dead_letters
+from pm_common.kafka.redrive import DeadLetter, read_dead_letters
 from pm_common.testing import poll_until
 from pm_common.testing.faults import Outcome, record
 from pm_common.testing.faults.load import CONTENTS
@@ -47,9 +47,15 @@ SUBSCRIBED = {
 }
 
 
-async def run_scenario(rig: Rig, name: str, inject: Callable[[], Awaitable[float]], timeout: float = 120) -> Outcome:
+async def run_scenario(
+    rig: Rig,
+    name: str,
+    inject: Callable[[], Awaitable[float]],
+    timeout: float = 120,
+    then: Callable[[], Awaitable[None]] | None = None,
+) -> Outcome:
     """File ``N`` items; once a third is accepted, ``inject`` the fault (it returns when the fault is
-    over); then wait until every accepted item is final and record the outcome."""
+    over), run ``then`` (extra checks); then wait until every accepted item is final and record it."""
     filing = asyncio.create_task(rig.load.file(name, N, pace=PACE))
 
     async def a_third_accepted() -> bool:
@@ -60,6 +66,8 @@ async def run_scenario(rig: Rig, name: str, inject: Callable[[], Awaitable[float
     await poll_until(a_third_accepted, timeout=120, what=f"{name}: first items accepted")
     restored_at = await inject()
     items = await filing
+    if then is not None:
+        await then()
     outcome = await rig.checker.wait_final(name, [i.complaint_id for i in items], restored_at, timeout)
     record(outcome)
     assert outcome.ok, f"{outcome}\n{outcome.details}\n{await _lags(rig)}\n(service logs: {rig.logs})"
@@ -88,27 +96,33 @@ async def test_broker_kill9_and_restart_under_load(rig: Rig) -> None:
     await run_scenario(rig, "broker kill -9", inject, timeout=180)
 
 
-CRASHES = [(s.name, point) for s in SERVICES for point in ("outbox.before_publish", "consumer.before_commit")]
+POINTS = ("outbox.before_publish", "consumer.before_commit")
 
 
-@pytest.mark.parametrize(("service", "point"), CRASHES, ids=[f"{s}@{p}" for s, p in CRASHES])
-async def test_service_kill9_mid_batch(rig: Rig, service: str, point: str) -> None:
-    """The service dies like ``kill -9`` at ``point`` (3rd time it gets there) and is restarted."""
-    await rig.restart(service, PM_FAULT_CRASH_AT=f"{point}:3")
-    proc = rig.stack.processes[service]
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+async def test_service_kill9_mid_batch(rig: Rig, service: str) -> None:
+    """The service dies like ``kill -9`` after a DB write before its publish (3rd time it gets
+    there), is restarted, dies again after processing before the offset commit, is restarted."""
+    await rig.restart(service, PM_FAULT_CRASH_AT=f"{POINTS[0]}:3")
 
-    async def inject() -> float:
+    async def crash_and_restart(point: str, arm_next: str | None) -> None:
+        proc = rig.stack.processes[service]
+
         async def crashed() -> bool:
             return proc.poll() is not None
 
         await poll_until(crashed, timeout=90, what=f"{service} to crash at {point}")
         assert proc.returncode == EXIT_CODE, f"{service} exited with {proc.returncode}, not by the fault hook"
-        rig.stack.start(only=(service,))
+        rig.stack.start(only=(service,), extra_env={"PM_FAULT_CRASH_AT": arm_next} if arm_next else None)
+
+    async def inject() -> float:
+        await crash_and_restart(POINTS[0], f"{POINTS[1]}:3")
+        await crash_and_restart(POINTS[1], None)
         restored = time.monotonic()
         await asyncio.to_thread(rig.stack.wait_healthy, 120.0)
         return restored
 
-    await run_scenario(rig, f"{service} kill -9 at {point}", inject)
+    await run_scenario(rig, f"{service} kill -9 at {POINTS[0]}, then at {POINTS[1]}", inject)
 
 
 async def test_db_kill9_and_restart_under_load(rig: Rig) -> None:
@@ -176,20 +190,32 @@ async def test_poison_messages_dead_lettered_while_partitions_flow_then_redriven
             await producer.stop()
         return time.monotonic()
 
-    await run_scenario(rig, "poison messages (3 per partition)", inject, timeout=90)
+    async def dead_lettered() -> Counter[str] | None:
+        letters = await read_dead_letters(rig.bootstrap, topics.dlq(topic))
+        found = Counter(produced.get(_origin(d), "not ours") for d in letters)
+        return found if sum(found.values()) >= len(produced) else None
+
+    async def every_poison_dead_lettered() -> None:
+        try:
+            await poll_until(dead_lettered, timeout=60, interval=1, what="every poison message in the DLQ")
+        except AssertionError as exc:
+            found = Counter(
+                produced.get(_origin(d), "not ours") for d in await read_dead_letters(rig.bootstrap, topics.dlq(topic))
+            )
+            raise AssertionError(
+                f"dead-lettered {dict(found)} of {dict(Counter(produced.values()))}; the partitions behind a "
+                f"missing one are blocked (uncommitted: {await _lags(rig)})"
+            ) from exc
+
+    await run_scenario(rig, "poison messages (3 per partition)", inject, timeout=90, then=every_poison_dead_lettered)
 
     letters = await read_dead_letters(rig.bootstrap, topics.dlq(topic))
-    origins = Counter((int(d.header("dlq_partition") or -1), int(d.header("dlq_offset") or -1)) for d in letters)
+    origins = Counter(_origin(d) for d in letters)
     assert set(origins) == set(produced) and all(n == 1 for n in origins.values()), (origins, produced)
     assert all(d.header("dlq_topic") == topic and d.header("dlq_reason") for d in letters)
 
     # redrive: the wrong-schema message of partition 0, corrected, goes back and is processed once
-    target = next(
-        d
-        for d in letters
-        if produced[(int(d.header("dlq_partition") or -1), int(d.header("dlq_offset") or -1))] == "wrong schema"
-        and d.header("dlq_partition") == "0"
-    )
+    target = next(d for d in letters if _origin(d)[0] == 0 and produced[_origin(d)] == "wrong schema")
     fix = tmp_path / "fixed.json"
     fix.write_text(fixed[0].model_dump_json())
     env = {**os.environ, "KAFKA_BOOTSTRAP": rig.bootstrap, "KAFKA_TOPIC_PREFIX": ""}
@@ -218,6 +244,10 @@ async def test_poison_messages_dead_lettered_while_partitions_flow_then_redriven
     await poll_until(lambda: tasks.find_one({"_id": f"T-{cid}"}), timeout=60, what="the redriven complaint's task")
     assert (await triages.find_one({"_id": cid}))["decision"] == "accepted"
     assert await tasks.count_documents({"complaint_id": cid}) == 1
+
+
+def _origin(letter: DeadLetter) -> tuple[int, int]:
+    return int(letter.header("dlq_partition") or -1), int(letter.header("dlq_offset") or -1)
 
 
 PARTITIONS = topics.TOPICS[topics.COMPLAINT_RECEIVED].partitions

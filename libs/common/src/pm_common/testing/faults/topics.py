@@ -63,9 +63,9 @@ async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     found = consumer.partitions_for_topic(topic)
-    if found is None:
-        await consumer.topics()  # a metadata request for every topic (a bare consumer knows none)
-        found = consumer.partitions_for_topic(topic)
+    if found is None:  # a bare consumer knows no topic yet: ask the cluster
+        cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public equivalent
+        found = cluster.partitions_for_topic(topic)
     if found is None:
         raise AssertionError(f"topic {topic} does not exist")
     return set(found)
