@@ -64,10 +64,12 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 USER 10001:10001
 
-# GET /healthz answers 200 only when Mongo and Kafka are reachable (503 otherwise, which urlopen
-# raises). Port: HEALTHCHECK_PORT if set, else the service's default port.
+# GET /livez answers 200 while the process runs (no dependency checked, so an engine outage does not
+# mark the container unhealthy; 503, which urlopen raises, only if a background task died).
+# docker-compose.yml overrides this with /readyz to gate start-up. Port: HEALTHCHECK_PORT if set,
+# else the service's default port.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import os, urllib.request; port = os.environ.get('HEALTHCHECK_PORT') or {'pm_intake': '8001', 'pm_triage': '8002', 'pm_dispatch': '8003', 'pm_sla_monitor': '8004', 'pm_notifier': '8005'}[os.environ['MODULE']]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"
+    CMD python -c "import os, urllib.request; port = os.environ.get('HEALTHCHECK_PORT') or {'pm_intake': '8001', 'pm_triage': '8002', 'pm_dispatch': '8003', 'pm_sla_monitor': '8004', 'pm_notifier': '8005'}[os.environ['MODULE']]; urllib.request.urlopen(f'http://127.0.0.1:{port}/livez', timeout=4)"
 
 # Shell form so ${MODULE} is expanded at run time; exec makes python PID 1 and the receiver of SIGTERM.
 CMD exec python -m "${MODULE}"

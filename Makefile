@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench lint token
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench lint token contract
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python constraints.txt libs/common/pyproject.toml services/*/pyproject.toml
-	$(BIN)/pip install -q -c constraints.txt $(PACKAGES) pytest pytest-asyncio hypothesis ruff mypy georeport
+	$(BIN)/pip install -q -c constraints.txt $(PACKAGES) pytest pytest-asyncio hypothesis ruff mypy georeport jsonschema "cloudevents>=2.2"
 	touch $@
 
 setup: $(VENV)/.installed  ## install Python deps and fetch/build the local engines
@@ -56,6 +56,9 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+contract: $(VENV)/.installed  ## regenerate docs/asyncapi.yaml and docs/schemas/ from the event models
+	$(BIN)/python -m pm_common.events.export
 
 token: setup  ## print a demo staff token: make token ROLE=supervisor ESTATES=SUNNY
 	@$(BIN)/python -m pm_common.auth --role $(or $(ROLE),front_desk) --estates $(or $(ESTATES),*)

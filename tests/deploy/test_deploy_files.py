@@ -156,7 +156,8 @@ def test_compose_service(compose: dict[str, Any], name: str) -> None:
         assert service["depends_on"][engine]["condition"] == "service_healthy"
     check = service["healthcheck"]
     assert check.get("disable") is not True
-    assert f"{port}/healthz" in " ".join(map(str, check["test"]))
+    # start-up gate: ready to do its job (intake: the DB; consumers: DB and broker), not /healthz
+    assert f"{port}/readyz" in " ".join(map(str, check["test"]))
     assert service["restart"] == "unless-stopped"
     assert _published_ports(service) == [port]
 
@@ -187,7 +188,7 @@ def test_dockerfile() -> None:
     user = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert user and user[-1].split(":")[0] not in ("root", "0")
     healthcheck = re.search(r"^HEALTHCHECK\b.*?(?<!\\)$", text, re.MULTILINE | re.DOTALL)
-    assert healthcheck and "urllib" in healthcheck.group(0) and "/healthz" in healthcheck.group(0)
+    assert healthcheck and "urllib" in healthcheck.group(0) and "/livez" in healthcheck.group(0)
     cmd = re.findall(r"^CMD\s+(.+)$", text, re.MULTILINE)
     assert cmd and "python -m" in cmd[-1] and "MODULE" in cmd[-1]
 
@@ -222,15 +223,20 @@ def test_config_and_secret_template(k8s_docs: dict[str, list[dict[str, Any]]]) -
     assert any(doc["kind"] == "Namespace" for doc in k8s_docs["namespace.yaml"])
 
 
-def test_every_deployment_probes_healthz(k8s_docs: dict[str, list[dict[str, Any]]]) -> None:
+# Liveness must not depend on an engine (a Kafka outage would restart every pod and defeat the
+# outbox); readiness is what the service needs to do its job. /healthz is for people only.
+PROBE_PATHS = {"startupProbe": "/livez", "livenessProbe": "/livez", "readinessProbe": "/readyz"}
+
+
+def test_every_deployment_probes_livez_and_readyz(k8s_docs: dict[str, list[dict[str, Any]]]) -> None:
     deployments = [doc for docs in k8s_docs.values() for doc in docs if doc["kind"] == "Deployment"]
     assert deployments
     for deployment in deployments:
         for container in deployment["spec"]["template"]["spec"]["containers"]:
             port_refs = {p.get("name") for p in container["ports"]} | {p["containerPort"] for p in container["ports"]}
-            for probe in ("readinessProbe", "livenessProbe"):
+            for probe, path in PROBE_PATHS.items():
                 http_get = container[probe]["httpGet"]
-                assert http_get["path"] == "/healthz", (deployment["metadata"]["name"], probe)
+                assert http_get["path"] == path, (deployment["metadata"]["name"], probe)
                 assert http_get["port"] in port_refs, (deployment["metadata"]["name"], probe)
 
 

@@ -1,4 +1,5 @@
 """Killing the broker or the DB: services report unhealthy, recover when it returns, lose nothing.
+Probes: intake stays ready without the broker (outbox), triage does not; nobody fails liveness.
 
 Runs its own throw-away Kafka and FerretDB (other ports, own state folder) so that killing them
 does not disturb the other tests.
@@ -49,9 +50,9 @@ def own_engines(tmp_path: Path, engines: Engines) -> Iterator[OwnEngines]:  # `e
     own.run("down")
 
 
-async def _health(client: httpx.AsyncClient, want: int) -> bool:
+async def _health(client: httpx.AsyncClient, want: int, path: str = "/healthz") -> bool:
     try:
-        return (await client.get("/healthz")).status_code == want
+        return (await client.get(path)).status_code == want
     except httpx.HTTPError:
         return want != 200
 
@@ -64,10 +65,16 @@ async def test_services_report_unhealthy_and_recover_without_losing_complaints(o
     headers = {"Authorization": f"Bearer {token}"}
     body = {"estate_id": "JADE", "channel": "app", "content": "小区大门的伸缩门坏了，一直开着"}
     triage_db = Mongo(own_engines.engines.mongo_url, f"{stack.run_id}_pm_triage")
-    async with httpx.AsyncClient(base_url=stack.url("intake"), headers=headers, timeout=15) as intake:
+    async with (
+        httpx.AsyncClient(base_url=stack.url("intake"), headers=headers, timeout=15) as intake,
+        httpx.AsyncClient(base_url=stack.url("triage"), timeout=15) as triage,
+    ):
         # --- the broker dies: intake still accepts (outbox), reports unhealthy, publishes after recovery
         await asyncio.to_thread(own_engines.run, "down", "kafka")
         await poll_until(lambda: _health(intake, 503), timeout=30, what="intake unhealthy without Kafka")
+        await poll_until(lambda: _health(triage, 503, "/readyz"), timeout=30, what="triage not ready without Kafka")
+        assert (await intake.get("/readyz")).status_code == 200, "intake must stay in service (outbox)"
+        assert (await intake.get("/livez")).status_code == 200 and (await triage.get("/livez")).status_code == 200
         response = await intake.post("/v1/complaints", json=body)
         assert response.status_code == 201, response.text
         cid = response.json()["complaint_id"]
@@ -81,6 +88,8 @@ async def test_services_report_unhealthy_and_recover_without_losing_complaints(o
         # --- the DB dies: unhealthy, refuses new work with a clear 503, recovers with data intact
         await asyncio.to_thread(own_engines.run, "down", "mongo")
         await poll_until(lambda: _health(intake, 503), timeout=30, what="intake unhealthy without the DB")
+        await poll_until(lambda: _health(intake, 503, "/readyz"), timeout=30, what="intake not ready without the DB")
+        assert (await intake.get("/livez")).status_code == 200
         refused = await intake.post("/v1/complaints", json=body)
         assert refused.status_code == 503
         assert refused.json()["error"]["code"] == "unavailable" and "数据库" in refused.json()["error"]["message"]

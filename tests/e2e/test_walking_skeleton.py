@@ -55,7 +55,7 @@ async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_fac
         assert ack["reference_no"].startswith("SUNNY-") and "编号" in ack["message"]
 
         def mine(e):  # type: ignore[no-untyped-def]
-            return e.subject == cid
+            return e.complaintid == cid
 
         received = (await probe.wait_for(topics.COMPLAINT_RECEIVED, mine))[0]
         assert received.correlationid == "corr-e2e-1" == response.headers["X-Correlation-ID"]

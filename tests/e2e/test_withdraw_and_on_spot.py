@@ -42,7 +42,7 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
             )
             assert ack.status_code == 201, ack.text
             cid = ack.json()["complaint_id"]
-            assigned = (await probe.wait_for(topics.TASK_ASSIGNED, lambda e: e.subject == cid))[0]
+            assigned = (await probe.wait_for(topics.TASK_ASSIGNED, lambda e: e.complaintid == cid))[0]
             task_id = assigned.data["task_id"]
             await poll_until(
                 lambda: dbs["pm_sla_monitor"].collection("timers").find_one({"_id": task_id}), what="armed timer"
@@ -56,7 +56,7 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
             )
             assert withdrawn.status_code == 200, withdrawn.text
 
-            cancelled = (await probe.wait_for(topics.TASK_CANCELLED, lambda e: e.subject == cid))[0]
+            cancelled = (await probe.wait_for(topics.TASK_CANCELLED, lambda e: e.complaintid == cid))[0]
             assert cancelled.data == {**cancelled.data, "task_id": task_id, "reason": "withdrawn", "note": "已自行解决"}
 
             async def timer_stopped():  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
             assert record["decision"] == "closed_at_intake" and record["result"]["category"] == "fees_finance"
             assert record.get("outbox_pending", 0) == 0
             assert await dbs["pm_dispatch"].collection("tasks").find_one({"complaint_id": closed_id}) is None
-            assert not [e for t, e, _ in probe.events if e.subject == closed_id]
+            assert not [e for t, e, _ in probe.events if e.complaintid == closed_id]
     finally:
         for db in dbs.values():
             await db.drop_database()

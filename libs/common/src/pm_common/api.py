@@ -6,13 +6,14 @@ Error body: ``{"error": {"code": ..., "message": <简体中文>, "message_en": <
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pm_common.auth import InvalidToken, Principal, Role, verify_token
 from pm_common.mongo import TRANSIENT_DB_ERRORS, PyMongoError
@@ -66,7 +67,51 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return fields
 
 
+# Errors raised by Starlette/FastAPI themselves (unknown path, wrong method, unparsable body, ...),
+# answered in the platform's body instead of ``{"detail": ...}``: status -> (code, 中文, English).
+_HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "请求格式错误，无法解析", "bad request"),
+    401: ("unauthorized", "需要登录", "unauthorized"),
+    403: ("forbidden", "无权执行此操作", "forbidden"),
+    404: ("not_found", "请求的地址不存在", "not found"),
+    405: ("method_not_allowed", "该地址不支持此请求方法", "method not allowed"),
+    406: ("not_acceptable", "无法提供所要求的响应格式", "not acceptable"),
+    415: ("unsupported_media_type", "不支持的内容类型", "unsupported media type"),
+    429: ("rate_limited", "请求过于频繁，请稍后再试", "too many requests, retry later"),
+    503: ("unavailable", "服务暂时不可用，请稍后重试", "service unavailable, retry later"),
+}
+MAX_BODY_SCOPE_KEY = "starlette.max_body_size"  # set by Starlette's body-limit middleware
+
+
+def too_large_body(limit: int | None) -> dict[str, Any]:
+    if limit is None:
+        return error_body("payload_too_large", "提交的内容过大", "request body too large")
+    return error_body(
+        "payload_too_large",
+        f"提交的内容过大（上限 {limit} 字节）",
+        f"request body too large (limit {limit} bytes)",
+        limit_bytes=limit,
+    )
+
+
+def http_error_body(status: int, detail: Any, limit: int | None = None) -> dict[str, Any]:
+    """The platform's error body for a framework-raised HTTP error."""
+    if status == 413:
+        return too_large_body(limit)
+    code, zh, en = _HTTP_ERRORS.get(status, (f"http_{status}", "请求无法处理", "request cannot be processed"))
+    if isinstance(detail, str) and detail and detail.lower() != en.lower():
+        en = f"{en}: {detail}" if status == 400 else detail
+    return error_body(code, zh, en)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (204, 304):  # no body allowed
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        body = http_error_body(exc.status_code, exc.detail, request.scope.get(MAX_BODY_SCOPE_KEY))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.zh, exc.en, **exc.extra), status_code=exc.status)
@@ -123,11 +168,81 @@ def require_estate(principal: Principal, estate_id: str) -> None:
         raise ApiError(403, "estate_forbidden", "无权访问该项目（小区）的数据", "no access to this estate")
 
 
-def install_health_routes(app: FastAPI, health: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-    @app.get("/healthz", tags=["operations"], summary="健康检查 / health (Mongo and Kafka reachable)")
-    async def healthz() -> JSONResponse:
-        report = await health()
+class Probes(Protocol):
+    """What the probe routes ask (``ServiceRuntime`` implements it)."""
+
+    def live(self) -> dict[str, Any]: ...
+
+    async def readiness(self) -> dict[str, Any]: ...
+
+    async def health(self) -> dict[str, Any]: ...
+
+
+def install_health_routes(app: FastAPI, probes: Callable[[], Probes]) -> None:
+    """``/livez`` (liveness), ``/readyz`` (readiness), ``/healthz`` (status document for people), ``/metrics``.
+
+    Orchestrators use ``/livez`` to restart and ``/readyz`` to route traffic; neither opens a client
+    to an engine (the DB answers a ping on the pooled connection; the broker state is the cached
+    result of the runtime's background check)."""
+
+    def answer(report: dict[str, Any]) -> JSONResponse:
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    def documented(ok: dict[str, Any], failing: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+        return {
+            200: {"description": "正常 / ok", "content": {"application/json": {"example": ok}}},
+            503: {"description": "异常 / not ok", "content": {"application/json": {"example": failing}}},
+        }
+
+    @app.get(
+        "/livez",
+        tags=["operations"],
+        summary="存活探针 / liveness: the process runs (no dependency checked); 503 only if a background task died",
+        responses=documented(
+            {"status": "ok", "service": "intake", "failed_tasks": []},
+            {"status": "failed", "service": "intake", "failed_tasks": ["outbox-relay: RuntimeError"]},
+        ),
+    )
+    async def livez() -> JSONResponse:
+        return answer(probes().live())
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="就绪探针 / readiness: what this service needs to do its job is reachable (intake: the DB; "
+        "consumers: DB and broker)",
+        responses=documented(
+            {"status": "ok", "service": "triage", "requires": ["mongo", "kafka"], "missing": []},
+            {"status": "unavailable", "service": "triage", "requires": ["mongo", "kafka"], "missing": ["kafka"]},
+        ),
+    )
+    async def readyz() -> JSONResponse:
+        return answer(await probes().readiness())
+
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        summary="状态详情 / detailed status for people (every check); 200 only when everything is up — "
+        "not a probe: use /livez and /readyz",
+        responses=documented(
+            {
+                "status": "ok",
+                "service": "intake",
+                "live": True,
+                "ready": True,
+                "checks": {"mongo": "ok", "kafka": "ok"},
+            },
+            {
+                "status": "degraded",
+                "service": "intake",
+                "live": True,
+                "ready": True,
+                "checks": {"mongo": "ok", "kafka": "unreachable", "kafka_error": "KafkaConnectionError: …"},
+            },
+        ),
+    )
+    async def healthz() -> JSONResponse:
+        return answer(await probes().health())
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus 指标 / metrics")
     async def metrics() -> PlainTextResponse:

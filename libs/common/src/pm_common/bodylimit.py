@@ -1,32 +1,25 @@
-"""Request body size limit: 413 with the bilingual error body, announced or streamed bodies alike.
+"""Request body size limit of every service: 413 in the platform's error body, before authentication.
 
-Requests announcing a larger ``Content-Length`` are refused before anything is read. Chunked bodies
-are counted by Starlette's ``RequestBodyLimitMiddleware`` (which FastAPI understands even through
-``BaseHTTPMiddleware`` task groups); its 413 responses are rewritten to the platform's error body.
+Installed by ``create_service_app`` (setting ``<SVC>_MAX_BODY_BYTES``), outside routing, so it runs
+before any dependency (authentication included) and nothing is buffered beyond the limit:
+
+- a request announcing a larger ``Content-Length`` is refused before one byte of its body is read;
+- a body without ``Content-Length`` (chunked) is counted while it streams in, by Starlette's
+  ``RequestBodyLimitMiddleware``; reading stops at the first chunk over the limit.
+
+Starlette answers its own 413s in plain text; they are rewritten here to the platform's body.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pm_common.api import error_body
-
-
-def too_large_body(limit: int) -> dict[str, Any]:
-    return error_body(
-        "payload_too_large",
-        f"提交的内容过大（上限 {limit} 字节）",
-        f"request body too large (limit {limit} bytes)",
-        limit_bytes=limit,
-    )
+from pm_common.api import too_large_body
 
 
 class BodySizeLimit:
@@ -39,8 +32,10 @@ class BodySizeLimit:
             await self.inner(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await JSONResponse(too_large_body(self.max_bytes), status_code=413)(scope, receive, send)
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
+            await JSONResponse(too_large_body(self.max_bytes), status_code=413, headers={"Connection": "close"})(
+                scope, receive, send
+            )
             return
         rewriting = False
 
@@ -61,11 +56,7 @@ class BodySizeLimit:
 
 
 def install_body_limit(app: FastAPI, max_bytes: int) -> None:
-    """Refuse request bodies over ``max_bytes`` (announced or streamed) with 413."""
-    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
+    """Refuse request bodies over ``max_bytes`` (announced or streamed) with 413.
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
-        if exc.status_code == 413:
-            return JSONResponse(too_large_body(max_bytes), status_code=413)
-        return await http_exception_handler(request, exc)
+    Add it last so it is the outermost of the app's own middleware."""
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)

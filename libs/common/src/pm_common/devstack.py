@@ -1,7 +1,8 @@
 """Start the five services as separate processes (local run command and e2e tests).
 
-Each service is ``python -m pm_<name>`` with its own port and a ``/healthz``; output goes to a log
-file per service. ``Stack.stop`` terminates exactly the processes it started.
+Each service is ``python -m pm_<name>`` with its own port; ``wait_healthy`` waits for ``/readyz``
+(what each needs to do its job is reachable). Output goes to a log file per service.
+``Stack.stop`` terminates exactly the processes it started.
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ class Stack:
             )
             log.close()
 
-    def health(self, service: str) -> int:
+    def health(self, service: str, path: str = "/readyz") -> int:
         try:
-            with urllib.request.urlopen(self.url(service) + "/healthz", timeout=5) as response:
+            with urllib.request.urlopen(self.url(service) + path, timeout=5) as response:
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             return int(exc.code)
@@ -86,10 +87,10 @@ class Stack:
                 if self.health(name) == 200:
                     pending.discard(name)
                     if progress:
-                        print(f"[run] {name} healthy at {self.url(name)}", flush=True)
+                        print(f"[run] {name} ready at {self.url(name)}", flush=True)
             time.sleep(0.3)
         if pending:
-            raise TimeoutError(f"services not healthy after {timeout}s: {sorted(pending)} (logs in {self.log_dir})")
+            raise TimeoutError(f"services not ready after {timeout}s: {sorted(pending)} (logs in {self.log_dir})")
 
     def kill(self, service: str) -> int:
         """``kill -9`` one service (no graceful shutdown); returns its exit status."""

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import (
     AutoReconnect,
@@ -30,6 +28,7 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
+from pm_common.collection import OUTBOX_POINTERS, Collection, EngineTraits, KeyedLocks, OutboxTracker
 from pm_common.events.envelope import Envelope
 
 Database = AsyncIOMotorDatabase
@@ -45,84 +44,20 @@ TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
 __all__ = [
     "ASCENDING",
     "DESCENDING",
+    "OUTBOX_POINTERS",
     "TRANSIENT_DB_ERRORS",
     "Collection",
     "Database",
     "DuplicateKeyError",
     "IndexModel",
     "Mongo",
+    "OutboxTracker",
     "PyMongoError",
     "ReturnDocument",
     "insert_once",
     "new_with_outbox",
     "with_outbox",
 ]
-
-
-class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
-class Collection:
-    """A motor collection whose single-document writes to one ``_id`` are serialised (see above)."""
-
-    _SERIALISED = (
-        "update_one",
-        "replace_one",
-        "delete_one",
-        "find_one_and_update",
-        "find_one_and_replace",
-        "find_one_and_delete",
-    )
-
-    def __init__(self, inner: AsyncIOMotorCollection[Any], locks: KeyedLocks) -> None:
-        self._inner = inner
-        self._locks = locks
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._inner, name)
-        if name not in self._SERIALISED:
-            return attr
-
-        async def serialised(filter: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            doc_id = filter.get("_id") if isinstance(filter, dict) else None
-            key = (self._inner.full_name, doc_id if isinstance(doc_id, Hashable) else None)
-            async with self._locks.hold(key):
-                return await attr(filter, *args, **kwargs)
-
-        return serialised
-
-    @property
-    def name(self) -> str:
-        return str(self._inner.name)
-
-    async def create_indexes(self, indexes: list[IndexModel], **kwargs: Any) -> list[str]:
-        existing = await self._inner.index_information()
-        created: list[str] = []
-        for model in indexes:
-            if model.document["name"] not in existing:
-                created += await self._inner.create_indexes([model], **kwargs)
-        return created
 
 
 class Mongo:
@@ -139,9 +74,11 @@ class Mongo:
         )
         self.db: AsyncIOMotorDatabase[Any] = self.client[db_name]
         self._locks = KeyedLocks()
+        self.outbox = OutboxTracker(self.db)
+        self._engine = EngineTraits(self.client)
 
     def collection(self, name: str) -> Collection:
-        return Collection(self.db[name], self._locks)
+        return Collection(self.db[name], self._locks, self.outbox, self._engine)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
@@ -166,18 +103,36 @@ async def insert_once(collection: Collection, document: dict[str, Any]) -> bool:
         return False
 
 
+_last_seq = 0
+
+
+def _next_seq() -> int:
+    """Monotonic within the process (diagnostics only: the relay publishes in document order)."""
+    global _last_seq
+    _last_seq = max(time.time_ns(), _last_seq + 1)
+    return _last_seq
+
+
 def _outbox_entries(events: tuple[tuple[str, Envelope], ...]) -> dict[str, dict[str, Any]]:
-    base = time.time_ns()
+    """Each entry carries everything the relay sends (value, key, headers), so the relay never
+    re-parses a stored envelope: an entry written by an older release is published as it was."""
     return {
-        envelope.id: {"topic": topic, "key": envelope.subject, "seq": base + i, "event": envelope.model_dump_json()}
-        for i, (topic, envelope) in enumerate(events)
+        envelope.id: {
+            "topic": topic,
+            "key": envelope.kafka_key,
+            "seq": _next_seq(),
+            "event": envelope.to_json().decode(),
+            "headers": [{"k": k, "v": v.decode()} for k, v in envelope.kafka_headers()],
+        }
+        for topic, envelope in events
     }
 
 
 def with_outbox(update: dict[str, Any], *events: tuple[str, Envelope]) -> dict[str, Any]:
     """Add outbox entries to a single-document update, so state change and event are one write.
 
-    Entries live under ``outbox.<event id>`` with a ``outbox_pending`` counter the relay polls on.
+    Entries live under ``outbox.<event id>``, in write order (MongoDB and FerretDB keep field order),
+    with an ``outbox_pending`` counter; the collection wrapper records a pointer for the relay.
     ``events`` are ``(topic, envelope)`` pairs; the topic is the contract name without prefix.
     """
     merged = {op: dict(fields) for op, fields in update.items()}

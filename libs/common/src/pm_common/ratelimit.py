@@ -1,12 +1,29 @@
-"""Fixed-window rate limiting shared by every replica, exact on MongoDB 7 and on FerretDB.
+"""Fixed-window rate limiting shared by every replica: exact, and O(1) per request on FerretDB.
 
-Each hit inserts one small document tagged with ``<hash(source)>|<window>|<index>`` and then counts
-the documents with that tag. Inserts are atomic everywhere, whereas FerretDB 1.x applies ``$inc`` /
-``findAndModify`` as read-modify-write and loses concurrent increments (measured: 50 parallel
-``$inc`` on one document → 5), which would let bursts through. Concurrent hits may each see the
-others (a slight over-count), never an under-count. FerretDB has no TTL indexes, so expired hits
-are removed by :meth:`FixedWindowLimiter.purge_expired` (run it from a job).
+Each counted hit **claims a slot** by inserting one tiny document with a deterministic ``_id``
+``<hash(source)>|<window seconds>|<window index>|<n>`` for ``n = 1 … limit``. A unique ``_id``
+insert is atomic on MongoDB 7 and on FerretDB, so at most ``limit`` hits per window succeed across
+all replicas; the taken slots always form a prefix ``1 … k`` (everyone claims the first free slot at
+or above what it knows), which makes the count exact — no over-count, no under-count.
+
+Why not the alternatives (measured: ``bench/ratelimit.py``, figures in ``bench/RESULTS.md``):
+- insert a hit, then ``count_documents({"k": key})`` (the previous design): FerretDB pushes down only
+  ``_id`` equality, so every request scanned the whole collection (``explain``: ``SCAN``,
+  ``filterPushdown: false``); cost grew with traffic.
+- one counter document per key and window with ``$inc``: FerretDB 1.x applies ``$inc`` as
+  read-then-write without a lock and loses concurrent increments (``bench/ferretdb_workload.py``:
+  194 of 1,984 kept), which would let bursts through.
+
+Cost per request: this process remembers, per key and window, the next slot to try. A hit is then
+one insert (``_id`` only: ``SEARCH … USING INDEX`` on FerretDB); a slot another replica took since
+costs one more insert each (so O(replicas) at worst, O(1) in the common case); a key whose slots
+are all taken is refused from memory until its window ends (no database operation at all). A
+process that meets a busy key for the first time finds the first free slot by binary search with
+``_id`` lookups (O(log limit)).
+
 Sources are stored hashed: an IP address or phone number never lands in the database as such.
+FerretDB has no TTL indexes: :meth:`FixedWindowLimiter.purge_expired` (a housekeeping job) removes
+expired slots (a scan, once a minute, off the request path).
 """
 
 from __future__ import annotations
@@ -17,7 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pm_common.mongo import Collection, IndexModel
+from pm_common.mongo import Collection, DuplicateKeyError, IndexModel
+
+MAX_REMEMBERED_KEYS = 50_000  # memory bound of the per-process hints (they are only an optimisation)
 
 
 @dataclass(frozen=True)
@@ -32,21 +51,59 @@ class FixedWindowLimiter:
     def __init__(self, collection: Collection, *, clock: Callable[[], float] = time.time) -> None:
         self.collection = collection
         self.clock = clock
+        self._next: dict[str, tuple[int, float]] = {}  # window key -> (next slot to try, window end)
 
     @staticmethod
     def indexes() -> list[IndexModel]:
-        return [IndexModel([("k", 1)]), IndexModel([("expires_at", 1)])]
+        return [IndexModel([("expires_at", 1)])]
+
+    @staticmethod
+    def window_key(source: str, window_seconds: int, index: int) -> str:
+        return f"{hashlib.sha256(source.encode()).hexdigest()[:32]}|{window_seconds}|{index}"
+
+    @staticmethod
+    def slot_filter(key: str, n: int) -> dict[str, str]:
+        return {"_id": f"{key}|{n}"}
 
     async def hit(self, source: str, limit: int, window_seconds: int) -> RateDecision:
         """Count one request of ``source``; ``allowed`` is False once ``limit`` is passed in this window."""
         now = self.clock()
         index = int(now // window_seconds)
         window_end = (index + 1) * window_seconds
-        key = f"{hashlib.sha256(source.encode()).hexdigest()[:32]}|{window_seconds}|{index}"
-        await self.collection.insert_one({"k": key, "expires_at": datetime.fromtimestamp(window_end, UTC)})
-        count = await self.collection.count_documents({"k": key})
         retry_after = max(1, int(window_end - now + 0.999))
-        return RateDecision(count <= limit, count, limit, retry_after)
+        key = self.window_key(source, window_seconds, index)
+        expires_at = datetime.fromtimestamp(window_end, UTC)
+        n, _ = self._next.get(key, (1, window_end))
+        first_try = key not in self._next
+        while n <= limit:
+            try:
+                await self.collection.insert_one({**self.slot_filter(key, n), "expires_at": expires_at})
+            except DuplicateKeyError:
+                n = await self._first_free(key, n + 1, limit) if first_try else n + 1
+                first_try = False
+                continue
+            self._remember(key, n + 1, window_end, now)
+            return RateDecision(True, n, limit, retry_after)
+        self._remember(key, limit + 1, window_end, now)
+        return RateDecision(False, limit + 1, limit, retry_after)
+
+    async def _first_free(self, key: str, low: int, limit: int) -> int:
+        """The first slot not taken, in ``low … limit + 1``: taken slots form a prefix (binary search)."""
+        high = limit + 1
+        while low < high:
+            middle = (low + high) // 2
+            if await self.collection.find_one(self.slot_filter(key, middle), {"_id": 1}) is None:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def _remember(self, key: str, next_slot: int, window_end: float, now: float) -> None:
+        if len(self._next) >= MAX_REMEMBERED_KEYS:
+            self._next = {k: v for k, v in self._next.items() if v[1] > now}
+            if len(self._next) >= MAX_REMEMBERED_KEYS:
+                self._next.clear()
+        self._next[key] = (next_slot, window_end)
 
     async def purge_expired(self, now: float | None = None) -> int:
         moment = datetime.fromtimestamp(self.clock() if now is None else now, UTC)

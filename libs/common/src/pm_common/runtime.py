@@ -12,8 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from pm_common.kafka.admin import ensure_topics, kafka_reachable
-from pm_common.kafka.consumer import ConsumerLoop, Handler
+from pm_common.health import BrokerWatch
+from pm_common.kafka.admin import ensure_topics
+from pm_common.kafka.consumer import ConsumerLoop, Handler, RebalanceListener
 from pm_common.kafka.outbox import OutboxRelay
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import DEPENDENCY_UP
@@ -41,11 +42,13 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             self.publisher,
             [self.mongo.collection(c) for c in outbox_collections],
-            poll_seconds=settings.outbox_poll_seconds,
+            mongo=self.mongo,
+            sweep_seconds=settings.outbox_sweep_seconds,
         )
         self._setup = setup
         self.handlers: dict[str, Handler] = {}
         self.jobs: list[BackgroundJob] = []
+        self.rebalance_listeners: list[RebalanceListener] = []
         self.consumer: ConsumerLoop | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -54,6 +57,10 @@ class ServiceRuntime:
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         self.handlers[topic] = handler
+
+    def add_rebalance_listener(self, listener: RebalanceListener) -> None:
+        """Be told which partitions this instance owns (e.g. to keep a schedule per partition)."""
+        self.rebalance_listeners.append(listener)
 
     def add_job(self, job: BackgroundJob) -> None:
         self.jobs.append(job)
@@ -80,6 +87,7 @@ class ServiceRuntime:
         setup = self._setup
         if setup is not None and not await self._retry("database setup", lambda: setup(self.mongo)):
             return
+        self.db_ready = True
         s = self.settings
         if not await self._retry(
             "topic setup",
@@ -97,6 +105,7 @@ class ServiceRuntime:
                 publisher=self.publisher,
                 prefix=s.topic_prefix,
                 max_attempts=s.consumer_max_attempts,
+                listeners=self.rebalance_listeners,
             )
             await self.consumer.run(self._stop)
 
@@ -109,20 +118,84 @@ class ServiceRuntime:
         await self.publisher.close()
         self.mongo.close()
 
-    async def health(self) -> dict[str, Any]:
-        mongo_ok, kafka_ok = await asyncio.gather(
-            self.mongo.ping(), kafka_reachable(self.settings.kafka_bootstrap, timeout=2.0)
+    # ------------------------------------------------------------------ probes (/livez, /readyz, /healthz)
+    db_ready = False  # the service's database setup (indexes, seeds) is done
+    _watch: BrokerWatch | None = None
+    _watch_task: asyncio.Task[None] | None = None
+
+    def watch_broker(self) -> BrokerWatch:
+        """The background broker check behind the probes (started once; stopped with the runtime)."""
+        if self._watch is None:
+            self._watch = BrokerWatch(self.settings.kafka_bootstrap, period=self.settings.health_check_seconds)
+        if (self._watch_task is None or self._watch_task.done()) and not self._stop.is_set():
+            self._watch_task = asyncio.create_task(self._watch.run(self._stop), name="broker-watch")
+            self._tasks.append(self._watch_task)
+        return self._watch
+
+    def failed_tasks(self) -> list[str]:
+        """Background tasks that died of an error while the runtime was running (a restart helps)."""
+        if self._stop.is_set():
+            return []
+        return [
+            f"{t.get_name()}: {type(t.exception()).__name__}"
+            for t in self._tasks
+            if t.done() and not t.cancelled() and t.exception() is not None
+        ]
+
+    def live(self) -> dict[str, Any]:
+        """Liveness: the process answers and none of its background tasks died. No dependency is checked:
+        restarting a process cannot bring back a database or a broker."""
+        failed = self.failed_tasks()
+        return {"status": "failed" if failed else "ok", "service": self.settings.service_name, "failed_tasks": failed}
+
+    async def readiness(self) -> dict[str, Any]:
+        """Readiness: what this service needs to do its job. The DB always; the broker only when
+        ``readiness_requires_kafka`` (consumers); intake accepts complaints without it (outbox)."""
+        watch = self.watch_broker()
+        needs_kafka = self.settings.readiness_requires_kafka
+        mongo_ok, kafka_up = await asyncio.gather(
+            self.mongo.ping(), watch.first_result(watch.timeout + 0.5 if needs_kafka else 0)
         )
         DEPENDENCY_UP.labels("mongo").set(int(mongo_ok))
-        DEPENDENCY_UP.labels("kafka").set(int(kafka_ok))
-        ok = mongo_ok and kafka_ok and self.ready
+        missing = [
+            name
+            for name, ok in (
+                ("mongo", mongo_ok),
+                ("setup", self.db_ready),
+                ("kafka", kafka_up is True or not needs_kafka),
+                ("topics", self.ready or not needs_kafka),
+            )
+            if not ok
+        ]
         return {
-            "status": "ok" if ok else "unavailable",
+            "status": "ok" if not missing else "unavailable",
             "service": self.settings.service_name,
+            "requires": ["mongo", "kafka"] if needs_kafka else ["mongo"],
+            "missing": missing,
+        }
+
+    async def health(self) -> dict[str, Any]:
+        """The detailed status document for people (``/healthz``): every check, with its state."""
+        ready = await self.readiness()
+        watch = self.watch_broker()
+        kafka = {True: "ok", False: "unreachable", None: "unknown"}[watch.up]
+        all_ok = ready["status"] == "ok" and watch.up is True and self.ready
+        consumer = self.consumer
+        return {
+            "status": "ok" if all_ok else ("degraded" if ready["status"] == "ok" else "unavailable"),
+            "service": self.settings.service_name,
+            "live": self.live()["status"] == "ok",
+            "ready": ready["status"] == "ok",
+            "requires": ready["requires"],
             "checks": {
-                "mongo": "ok" if mongo_ok else "unreachable",
-                "kafka": "ok" if kafka_ok else "unreachable",
-                "setup": "done" if self.ready else "pending",
+                "mongo": "unreachable" if "mongo" in ready["missing"] else "ok",
+                "kafka": kafka,
+                "kafka_checked_at": watch.checked_at,
+                "kafka_error": watch.last_error,
+                "setup": "done" if self.db_ready else "pending",
+                "topics": "done" if self.ready else "pending",
                 "outbox_relay": self.relay.last_error or "ok",
+                "consumer": None if consumer is None else ("ok" if consumer.connected else consumer.last_error),
+                "failed_tasks": self.failed_tasks(),
             },
         }

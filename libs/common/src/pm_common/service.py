@@ -10,8 +10,10 @@ from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pm_common.api import install_error_handlers, install_health_routes
+from pm_common.bodylimit import install_body_limit
 from pm_common.logging import configure_logging, correlation_id
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
@@ -32,6 +34,7 @@ def create_service_app(
         runtime = build_runtime(settings)
         app.state.runtime = runtime
         await runtime.start()
+        runtime.watch_broker()
         log.info("%s started on %s:%s", settings.service_name, settings.host, settings.port)
         try:
             yield
@@ -55,11 +58,15 @@ def create_service_app(
         response.headers["X-Correlation-ID"] = cid[:64]
         return response
 
-    async def health() -> dict[str, Any]:
-        runtime: ServiceRuntime = app.state.runtime
-        return await runtime.health()
+    if settings.trusted_proxy_list:  # otherwise X-Forwarded-For is ignored: the TCP peer is the client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+    install_body_limit(app, settings.max_body_bytes)  # outermost: before routing and authentication
 
-    install_health_routes(app, health)
+    def probes() -> ServiceRuntime:
+        runtime: ServiceRuntime = app.state.runtime
+        return runtime
+
+    install_health_routes(app, probes)
     for router in routers:
         app.include_router(router)
     return app
@@ -73,4 +80,16 @@ def runtime_of(request: Request) -> ServiceRuntime:
 def run(settings: CommonSettings, app_factory: Callable[[], FastAPI]) -> None:
     """Entry point of ``python -m pm_<service>``."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    uvicorn.run(app_factory(), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(app_factory(), **server_options(settings))
+
+
+def server_options(settings: CommonSettings) -> dict[str, Any]:
+    """uvicorn options of every service. uvicorn's own proxy-header handling is off (by default it
+    believes X-Forwarded-For from 127.0.0.1): the app applies ``PM_TRUSTED_PROXIES`` itself."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,
+    }

@@ -47,7 +47,7 @@ async def accepted(repo: FakeRepo, cid: str, **links: str) -> None:
         deadlines=Deadlines(dispatch_by=NOW, resolve_by=NOW + timedelta(days=2)),
         **links,
     )
-    await handlers.create_task(new_event(payload, source="t", subject=cid, estate_id="SUNNY"), payload, repo, NOW, None)
+    await handlers.create_task(new_event(payload, source="t", estate_id="SUNNY"), payload, repo, NOW, None)
 
 
 async def test_tasks_keep_their_links_and_an_incident_closes_them_with_one_answer() -> None:
@@ -71,7 +71,7 @@ async def test_tasks_keep_their_links_and_an_incident_closes_them_with_one_answe
         complaint_ids=("a", "b", "c"),
         declared_at=NOW,
     )
-    declared_env = new_event(declared, source="pm/triage", subject="INC-1", estate_id="SUNNY")
+    declared_env = new_event(declared, source="pm/triage", estate_id="SUNNY")
     assert await incidents.open_incident_sheet(declared_env, declared, repo, NOW)
     assert not await incidents.open_incident_sheet(declared_env, declared, repo, NOW)
     assert repo.sheets["INC-1"]["escalated_to"] == ["project_manager", "company"]
@@ -84,11 +84,14 @@ async def test_tasks_keep_their_links_and_an_incident_closes_them_with_one_answe
         resolved_by="sup-1",
         resolved_at=NOW,
     )
-    resolved_env = new_event(resolved, source="pm/triage", subject="INC-1", estate_id="SUNNY")
+    resolved_env = new_event(resolved, source="pm/triage", estate_id="SUNNY")
     before = len(repo.events)
     assert await incidents.close_incident_tasks(resolved_env, resolved, repo, NOW) == ["T-a", "T-b"]
     closing = repo.events[before:]
     assert [e.type for e in closing] == ["task.completed", "task.completed"]
     assert all(e.causationid == resolved_env.id and e.data["result_summary"] == "已更换主板" for e in closing)
     assert repo.docs["T-a"]["closed_by_incident"] == "INC-1" and repo.sheets["INC-1"]["status"] == "resolved"
+    assert repo.sheets["INC-1"]["closed_task_ids"] == ["T-a", "T-b"]
     assert await incidents.close_incident_tasks(resolved_env, resolved, repo, NOW) == []  # redelivery
+    assert repo.sheets["INC-1"]["closed_task_ids"] == ["T-a", "T-b"]  # not wiped by the redelivery
+    assert len(repo.events) == before + 2

@@ -41,7 +41,7 @@ def triaged(decision: str = "accepted", urgency: str = "general") -> tuple[Envel
             onsite_by=NOW + timedelta(hours=2) if urgency == "urgent" else None,
         ),
     )
-    return new_event(payload, source="t", subject="c1", estate_id="SUNNY"), payload
+    return new_event(payload, source="t", estate_id="SUNNY"), payload
 
 
 async def test_one_task_per_complaint_even_when_redelivered() -> None:
@@ -83,7 +83,7 @@ def withdrawal() -> tuple[Envelope, ComplaintWithdrawn]:
     payload = ComplaintWithdrawn(
         complaint_id="c1", reference_no="SUNNY-20261123-0001", estate_id="SUNNY", reason="已自行解决", withdrawn_at=NOW
     )
-    return new_event(payload, source="t", subject="c1", estate_id="SUNNY"), payload
+    return new_event(payload, source="t", estate_id="SUNNY"), payload
 
 
 async def test_withdrawal_cancels_an_open_task_once() -> None:

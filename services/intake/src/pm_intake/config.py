@@ -16,6 +16,7 @@ class IntakeSettings(CommonSettings):
     mongo_db: str = "pm_intake"
     port: int = 8001
     seed_demo: bool = True
+    readiness_requires_kafka: bool = False  # complaints are accepted while the broker is down (outbox)
     # protection of the intake
     max_body_bytes: int = 256 * 1024
     max_attachment_bytes: int = 20 * 1024 * 1024

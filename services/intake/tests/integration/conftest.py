@@ -15,6 +15,7 @@ import uvicorn
 
 from pm_common.auth import Role, issue_token
 from pm_common.mongo import Mongo
+from pm_common.service import server_options
 from pm_common.testing import poll_until
 from pm_common.testing.fixtures import Engines, service_settings_values
 from pm_intake.config import IntakeSettings
@@ -58,9 +59,7 @@ def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) 
 @asynccontextmanager
 async def serve(settings: IntakeSettings, mongo: Mongo, *, healthy: bool = True) -> AsyncIterator[Intake]:
     """Serve the app on a free port; wait until healthy (or, with a dead broker, until the DB is set up)."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port, log_config=None, access_log=False)
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), **server_options(settings)))
     task = asyncio.create_task(server.serve())
     intake = Intake(f"http://127.0.0.1:{settings.port}", settings, mongo)
     try:

@@ -23,7 +23,10 @@ async def test_event_is_published_after_kafka_comes_back(
     complaints = mongo.collection("complaints")
     dead = intake_settings(kafka_bootstrap=f"127.0.0.1:{free_port()}")  # nothing listens there
     async with serve(dead, mongo, healthy=False) as intake, intake.client(headers=intake.staff()) as client:
-        assert (await client.get("/healthz")).status_code == 503
+        assert (await client.get("/healthz")).status_code == 503  # status for people: the broker is down
+        ready = await client.get("/readyz")  # ...but intake does its job: it stays in service
+        assert ready.status_code == 200 and ready.json()["requires"] == ["mongo"], ready.text
+        assert (await client.get("/livez")).status_code == 200
         response = await client.post(
             "/v1/complaints", json={"estate_id": "SUNNY", "channel": "app", "content": "小区大门的伸缩门坏了，一直开着"}
         )

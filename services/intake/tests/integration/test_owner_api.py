@@ -115,7 +115,7 @@ async def test_owner_follows_live_status_adds_information_and_withdraws(intake: 
         )
         publisher = KafkaPublisher(engines.kafka_bootstrap, prefix)
         for topic, payload in ((topics.COMPLAINT_TRIAGED, triaged), (topics.TASK_ASSIGNED, assigned)):
-            await publisher.publish(topic, new_event(payload, source="test", subject=cid, estate_id="SUNNY"))
+            await publisher.publish(topic, new_event(payload, source="test", estate_id="SUNNY"))
         await publisher.close()
 
         async def in_progress() -> dict[str, Any] | None:

@@ -159,17 +159,15 @@ async def test_downstream_events_move_status_forward_only_once_and_never_reopen_
         due_at=NOW,
         assigned_at=NOW,
     )
-    env_assigned = new_event(assigned, source="dispatch", subject=cid, estate_id="SUNNY")
+    env_assigned = new_event(assigned, source="dispatch", estate_id="SUNNY")
     await handlers.on_downstream_event(env_assigned, assigned, repo)
     await handlers.on_downstream_event(env_assigned, assigned, repo)  # redelivery
     triaged = _triaged(cid)
-    await handlers.on_downstream_event(
-        new_event(triaged, source="triage", subject=cid, estate_id="SUNNY"), triaged, repo
-    )
+    await handlers.on_downstream_event(new_event(triaged, source="triage", estate_id="SUNNY"), triaged, repo)
     doc = repo.docs[cid]
     assert doc["status"] == "in_progress"  # the late triage event did not move it back
     assert [t["kind"] for t in doc["timeline"]] == ["received", "assigned", "triaged"]
     doc["status"] = "withdrawn"
     done = TaskCompleted(task_id="t1", complaint_id=cid, estate_id="SUNNY", result_summary="已修好", completed_at=NOW)
-    await handlers.on_downstream_event(new_event(done, source="dispatch", subject=cid, estate_id="SUNNY"), done, repo)
+    await handlers.on_downstream_event(new_event(done, source="dispatch", estate_id="SUNNY"), done, repo)
     assert doc["status"] == "withdrawn" and doc["timeline"][-1]["visibility"] == "internal"

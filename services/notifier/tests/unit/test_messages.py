@@ -27,7 +27,7 @@ async def test_overdue_escalation_message_once_per_cause() -> None:
         escalation_level=2,
         escalate_to="supervisor",
     )
-    envelope = new_event(overdue, source="s", subject="c1", estate_id="SUNNY")
+    envelope = new_event(overdue, source="s", estate_id="SUNNY")
     repo = FakeRepo()
     assert await handlers.notify(envelope, overdue, repo, NOW)
     assert not await handlers.notify(envelope, overdue, repo, NOW)

@@ -20,6 +20,7 @@ from pm_common.auth import Role, issue_token
 from pm_common.events import ComplaintReceived, Envelope, Location, new_event
 from pm_common.kafka import KafkaPublisher
 from pm_common.mongo import Mongo
+from pm_common.service import server_options
 from pm_common.testing import EventProbe, poll_until
 from pm_common.testing.fixtures import Engines, service_settings_values
 from pm_triage.config import TriageSettings
@@ -83,7 +84,7 @@ class Triage:
             raised_at=at,
             received_at=at,
         )
-        envelope = new_event(payload, source="pm/intake", subject=cid, estate_id=estate_id)
+        envelope = new_event(payload, source="pm/intake", estate_id=estate_id)
         await self.publisher.publish(topics.COMPLAINT_RECEIVED, envelope)
         self.sent.append(envelope)
         return envelope
@@ -113,9 +114,7 @@ def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) 
 
 @asynccontextmanager
 async def serve(settings: TriageSettings, mongo: Mongo) -> AsyncIterator[Triage]:
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port, log_config=None, access_log=False)
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), **server_options(settings)))
     task = asyncio.create_task(server.serve())
     publisher = KafkaPublisher(settings.kafka_bootstrap, settings.topic_prefix)
     try:

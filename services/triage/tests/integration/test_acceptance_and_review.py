@@ -85,9 +85,7 @@ async def test_repeat_of_an_item_already_answered_with_no_new_facts(triage) -> N
         done = TaskCompleted(
             task_id=f"T-{cid}", complaint_id=cid, estate_id="SUNNY", result_summary="已修复", completed_at=now
         )
-        await triage.publisher.publish(
-            topics.TASK_COMPLETED, new_event(done, source="pm/dispatch", subject=cid, estate_id="SUNNY")
-        )
+        await triage.publisher.publish(topics.TASK_COMPLETED, new_event(done, source="pm/dispatch", estate_id="SUNNY"))
 
     async def answered() -> bool:
         return await triage.mongo.collection("answers").count_documents({}) == 2

@@ -72,16 +72,15 @@ async def test_group_incident_declared_escalated_and_resolved_with_one_broadcast
 
         async def escalated() -> list[dict] | None:
             notes = notifier.mongo.collection("notifications")
-            found = [d async for d in notes.find({"complaint_id": incident_id})]
+            found = [d async for d in notes.find({"incident_id": incident_id, "recipient_role": {"$ne": "owner"}})]
             return found if len(found) == 2 else None
 
-        assert sorted(d["recipient_role"] for d in await poll_until(escalated, what="escalation")) == [
-            "company",
-            "project_manager",
-        ]
+        escalations = await poll_until(escalated, what="escalation")
+        assert sorted(d["recipient_role"] for d in escalations) == ["company", "project_manager"]
+        assert all(d["complaint_id"] in children for d in escalations)  # a complaint id, never the incident's
         sheet = await poll_until(lambda: dispatch.mongo.collection("incident_sheets").find_one({"_id": incident_id}))
         assert sheet["escalated_to"] == ["project_manager", "company"]
-        await triage.probe.wait_for(topics.TASK_ASSIGNED, lambda e: e.subject in (*children, late.subject), count=4)
+        await triage.probe.wait_for(topics.TASK_ASSIGNED, lambda e: e.complaintid in (*children, late.subject), count=4)
 
         async with triage.client() as client:
             detail = await poll_until(lambda: _incident(client, incident_id, 4), what="late complaint linked")
@@ -102,7 +101,8 @@ async def test_group_incident_declared_escalated_and_resolved_with_one_broadcast
         assert sorted(event.data["complaint_ids"]) == sorted([*children, late.subject])
 
         closed = await triage.probe.wait_for(topics.TASK_COMPLETED, lambda e: e.causationid == event.id, count=4)
-        assert {e.subject for e in closed} == {*children, late.subject}
+        assert {e.complaintid for e in closed} == {*children, late.subject}
+        assert {e.subject for e in closed} == {f"T-{c}" for c in (*children, late.subject)}  # the task ids
 
         async def broadcasts() -> list[dict] | None:
             notes = notifier.mongo.collection("notifications")

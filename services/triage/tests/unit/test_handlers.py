@@ -139,7 +139,7 @@ def received(
         owner_phone_masked=kw.pop("phone", "138****0000"),
         **kw,
     )
-    return new_event(payload, source="pm/intake", subject=cid, estate_id=payload.estate_id), payload
+    return new_event(payload, source="pm/intake", estate_id=payload.estate_id), payload
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +201,7 @@ async def test_same_household_duplicate_then_repeat_after_the_answer(classifiers
     done = TaskCompleted(
         task_id="T-first", complaint_id="first", estate_id="SUNNY", result_summary="已修复", completed_at=NOW
     )
-    assert await handlers.record_answer(new_event(done, source="d", subject="first", estate_id="SUNNY"), done, repo)
+    assert await handlers.record_answer(new_event(done, source="d", estate_id="SUNNY"), done, repo)
     repo.answers.add("again")
     third = received(text, cid="third")
     await triage(repo, classifiers, *third)

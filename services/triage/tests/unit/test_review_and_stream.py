@@ -87,7 +87,7 @@ def triaged(**overrides: object) -> bytes:
         **overrides,
     }
     payload = ComplaintTriaged.model_validate(values)
-    return new_event(payload, source="pm/triage", subject="c1", estate_id="SUNNY").model_dump_json().encode()
+    return new_event(payload, source="pm/triage", estate_id="SUNNY").model_dump_json().encode()
 
 
 def test_the_stream_counts_new_reports_only() -> None:

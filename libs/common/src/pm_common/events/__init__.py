@@ -1,6 +1,6 @@
 """Events crossing Kafka: one CloudEvents envelope, a payload model per event type, upcasters."""
 
-from pm_common.events.envelope import Envelope, new_event
+from pm_common.events.envelope import CONTENT_TYPE, Envelope, new_event
 from pm_common.events.payloads import (
     ComplaintReceived,
     ComplaintTriaged,
@@ -15,8 +15,10 @@ from pm_common.events.payloads import (
     TaskOverdue,
 )
 from pm_common.events.registry import EVENT_TYPES, UnknownEventType, parse_payload
+from pm_common.events.wire import NotAStructuredEvent, envelope_from_kafka, event_from_kafka
 
 __all__ = [
+    "CONTENT_TYPE",
     "EVENT_TYPES",
     "ComplaintReceived",
     "ComplaintTriaged",
@@ -25,12 +27,15 @@ __all__ = [
     "Evidence",
     "FeedbackSent",
     "Location",
+    "NotAStructuredEvent",
     "SurveyAnswered",
     "TaskAssigned",
     "TaskCancelled",
     "TaskCompleted",
     "TaskOverdue",
     "UnknownEventType",
+    "envelope_from_kafka",
+    "event_from_kafka",
     "new_event",
     "parse_payload",
 ]

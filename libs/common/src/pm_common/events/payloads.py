@@ -1,4 +1,7 @@
-"""Payload models of every event type (current versions). Frozen, ``extra="forbid"``.
+"""Payload models of every event type at its current version. Frozen, ``extra="forbid"`` (strict writer).
+
+Older versions live in ``history.py``; ``registry.py`` says which version is current and holds the
+upcasters. Changing a model here without bumping its version fails the schema snapshot test.
 
 Personal data: events never carry an owner's full name or phone number; at most the masked forms.
 Anonymous complaints carry no identity at all.
@@ -66,7 +69,7 @@ class ComplaintReceived(_Payload):
     recorder_id: str | None = None
     raised_at: datetime
     received_at: datetime
-    # v2 (additive): items answered and closed at intake (当场答复), evidence ids, read-back state
+    # added in v2: items answered and closed at intake (当场答复), evidence ids, read-back state
     resolved_at_intake: bool = False
     intake_answer: str | None = None
     evidence_ids: tuple[str, ...] = ()
@@ -116,7 +119,7 @@ class ComplaintTriaged(_Payload):
     emotional: bool = False
     deadlines: Deadlines
     triaged_at: datetime
-    # v2 (all optional): responsibility, review, duplicate and group-incident links
+    # added in v2: responsibility, review, duplicate and group-incident links
     referral: str | None = Field(None, description="outside_duties: which authority or company to contact")
     review_reasons: tuple[str, ...] = Field((), description="why a supervisor must decide (needs_review)")
     duplicate_of: str | None = Field(None, description="near-identical open item of the same household")
@@ -170,7 +173,7 @@ class TaskOverdue(_Payload):
 
 class FeedbackSent(_Payload):
     notification_id: str
-    complaint_id: str
+    complaint_id: str = Field(description="the complaint; for a group incident's message its first complaint")
     estate_id: str
     recipient_role: Literal["owner", "handler", "supervisor", "project_manager", "company"]
     channel: Literal["sms", "wechat", "app", "console", "email"]
@@ -178,6 +181,8 @@ class FeedbackSent(_Payload):
     message_zh: str
     message_en: str
     sent_at: datetime
+    # added in v2
+    incident_id: str | None = Field(None, description="set when the message is about a group incident (群诉)")
 
 
 class SurveyAnswered(_Payload):

@@ -1,11 +1,19 @@
-"""Which payload model belongs to which event type and version, and the upcasters between versions.
+"""Which payload model belongs to which event type and version, upcasters, and the reading rules.
 
-Additive change → bump the version here and register an upcaster from the previous version;
-a breaking change → a new event type.
+Versioning rule (what a consumer accepts):
+- One event type is one "major": every version of a type is an *additive* change of the one before
+  (new optional fields with defaults only). Anything else — removing, renaming or retyping a field,
+  making one required, adding a value to an enumeration — is breaking and gets a new event type.
+  The schema snapshot tests check every stored version against the one before.
+- A consumer reads every version of a type it knows: an older payload is upcast step by step to the
+  current model; a newer one is read as the current model with the fields it does not know ignored
+  (tolerant reader). Unknown fields are ignored at every version, nested models included.
+- A producer only ever writes the current version, and the models refuse unknown fields (strict writer).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +21,7 @@ from pydantic import BaseModel
 
 from pm_common import topics
 from pm_common.events.envelope import Envelope
+from pm_common.events.history import ComplaintReceivedV1, ComplaintTriagedV1, FeedbackSentV1
 from pm_common.events.payloads import (
     ComplaintReceived,
     ComplaintSupplemented,
@@ -27,16 +36,19 @@ from pm_common.events.payloads import (
     TaskCompleted,
     TaskOverdue,
 )
+from pm_common.events.tolerant import known_fields
+
+log = logging.getLogger(__name__)
 
 # event type -> (current version, payload model). Event type names equal their topic names.
 EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
-    topics.COMPLAINT_RECEIVED: (1, ComplaintReceived),
+    topics.COMPLAINT_RECEIVED: (2, ComplaintReceived),
     topics.COMPLAINT_TRIAGED: (2, ComplaintTriaged),
     topics.TASK_ASSIGNED: (1, TaskAssigned),
     topics.TASK_COMPLETED: (1, TaskCompleted),
     topics.TASK_CANCELLED: (1, TaskCancelled),
     topics.TASK_OVERDUE: (1, TaskOverdue),
-    topics.FEEDBACK_SENT: (1, FeedbackSent),
+    topics.FEEDBACK_SENT: (2, FeedbackSent),
     topics.SURVEY_ANSWERED: (1, SurveyAnswered),
     topics.COMPLAINT_WITHDRAWN: (1, ComplaintWithdrawn),
     topics.COMPLAINT_SUPPLEMENTED: (1, ComplaintSupplemented),
@@ -44,12 +56,45 @@ EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.INCIDENT_RESOLVED: (1, GroupIncidentResolved),
 }
 
+# (event type, version) -> the model of a superseded version (see history.py)
+HISTORY: dict[tuple[str, int], type[BaseModel]] = {
+    (topics.COMPLAINT_RECEIVED, 1): ComplaintReceivedV1,
+    (topics.COMPLAINT_TRIAGED, 1): ComplaintTriagedV1,
+    (topics.FEEDBACK_SENT, 1): FeedbackSentV1,
+}
+
+# event type -> the payload field holding the aggregate id, which is the envelope's ``subject``
+AGGREGATES: dict[str, str] = {
+    topics.COMPLAINT_RECEIVED: "complaint_id",
+    topics.COMPLAINT_TRIAGED: "complaint_id",
+    topics.COMPLAINT_WITHDRAWN: "complaint_id",
+    topics.COMPLAINT_SUPPLEMENTED: "complaint_id",
+    topics.SURVEY_ANSWERED: "complaint_id",
+    topics.TASK_ASSIGNED: "task_id",
+    topics.TASK_COMPLETED: "task_id",
+    topics.TASK_CANCELLED: "task_id",
+    topics.TASK_OVERDUE: "task_id",
+    topics.FEEDBACK_SENT: "notification_id",
+    topics.INCIDENT_DECLARED: "incident_id",
+    topics.INCIDENT_RESOLVED: "incident_id",
+}
+
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _only_added_optional_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The next version only added optional fields: the defaults fill them in."""
+    return dict(data)
+
+
 # (event type, from version) -> function returning the payload at version + 1
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
-    # v2 only added optional fields (referral, review_reasons, duplicate_of, related_to, fault_key,
-    # incident_id, review): a v1 payload is a valid v2 payload.
-    (topics.COMPLAINT_TRIAGED, 1): dict,
+    # v2: resolved_at_intake, intake_answer, evidence_ids, readback_confirmed
+    (topics.COMPLAINT_RECEIVED, 1): _only_added_optional_fields,
+    # v2: referral, review_reasons, duplicate_of, related_to, fault_key, incident_id, review, received_at
+    (topics.COMPLAINT_TRIAGED, 1): _only_added_optional_fields,
+    # v2: incident_id
+    (topics.FEEDBACK_SENT, 1): _only_added_optional_fields,
 }
 
 
@@ -58,22 +103,40 @@ class UnknownEventType(ValueError):
 
 
 def type_of(model: type[BaseModel]) -> tuple[str, int]:
+    """The event type and version a model is written as: only current models can be written."""
     for name, (version, cls) in EVENT_TYPES.items():
         if cls is model:
             return name, version
-    raise UnknownEventType(f"{model.__name__} is not a registered event payload")
+    raise UnknownEventType(f"{model.__name__} is not the current payload model of any event type")
+
+
+def versions(event_type: str) -> dict[int, type[BaseModel]]:
+    """Every version of a type, 1 to current, with its model."""
+    current, model = EVENT_TYPES[event_type]
+    return {v: HISTORY[(event_type, v)] if v < current else model for v in range(1, current + 1)}
+
+
+def aggregate_id(payload: BaseModel) -> str:
+    event_type, _ = type_of(type(payload))
+    return str(getattr(payload, AGGREGATES[event_type]))
+
+
+def complaint_of(payload: BaseModel) -> str | None:
+    value = getattr(payload, "complaint_id", None)
+    return value if isinstance(value, str) else None
 
 
 def parse_payload(envelope: Envelope) -> BaseModel:
-    """Validate ``envelope.data`` against the current model, upcasting older versions first."""
+    """Validate ``envelope.data`` as the current model: older versions upcast, newer ones read tolerantly."""
     if envelope.type not in EVENT_TYPES:
         raise UnknownEventType(f"unknown event type {envelope.type!r}")
     current, model = EVENT_TYPES[envelope.type]
     data = dict(envelope.data)
     version = envelope.schemaversion
     if version > current:
-        raise UnknownEventType(f"{envelope.type} v{version} is newer than this service knows (v{current})")
+        log.debug("reading %s v%s as v%s (fields added since are ignored)", envelope.type, version, current)
+        version = current
     while version < current:
         data = UPCASTERS[(envelope.type, version)](data)
         version += 1
-    return model.model_validate(data)
+    return model.model_validate(known_fields(model, data))

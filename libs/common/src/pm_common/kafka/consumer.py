@@ -1,30 +1,41 @@
 """Consumer loop: manual commit after the handler's state change is durable, bounded retries, DLQ.
 
-Failure policy per message:
+Failure policy per message, with two separate budgets:
 - cannot be parsed / unknown type / ``PermanentError`` → ``<topic>.dlq`` at once;
-- engine unreachable (DB or broker) → retried until it comes back (nothing is dead-lettered
-  because an engine was down, and the offset is not committed);
+- engine unreachable (DB or broker, ``TRANSIENT``) → retried in-line for at most
+  ``transient_inline_seconds``; then the partition is **paused** and the record is retried after a
+  growing backoff while the loop keeps polling (so the consumer never exceeds
+  ``max_poll_interval`` and is never kicked out of its group while it keeps working). An outage
+  never dead-letters anything and never uses up the failure budget;
 - any other exception → retried ``max_attempts`` times with backoff, then dead-lettered.
+
+Rebalances: a listener commits what is done for revoked partitions, and records of a partition
+this instance no longer owns are dropped unprocessed (the new owner gets them). Services may
+register their own listeners (e.g. the SLA monitor keeps its schedule per owned partition).
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ValidationError
 
 from pm_common.events.envelope import Envelope
-from pm_common.events.registry import UnknownEventType, parse_payload
+from pm_common.events.registry import UnknownEventType
+from pm_common.events.wire import event_from_kafka
 from pm_common.faults import crash_point
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.logging import correlation_id
-from pm_common.metrics import MESSAGES_CONSUMED
+from pm_common.metrics import MESSAGES_CONSUMED, PARTITIONS_PAUSED
 from pm_common.mongo import TRANSIENT_DB_ERRORS
 from pm_common.topics import dlq
 
@@ -38,6 +49,32 @@ class PermanentError(Exception):
     """The message can never succeed: dead-letter it with this reason."""
 
 
+class RebalanceListener(Protocol):
+    """Told which partitions (per topic, without prefix) this instance owns. ``assigned`` receives
+    the full new assignment; ``revoked`` what is taken away (eager protocol: all of it)."""
+
+    async def assigned(self, partitions: dict[str, set[int]]) -> None: ...
+
+    async def revoked(self, partitions: dict[str, set[int]]) -> None: ...
+
+
+class Outcome(enum.Enum):
+    DONE = "done"  # handled or dead-lettered: the offset may be committed
+    RETRY_LATER = "retry_later"  # engine unreachable: pause the partition, retry this record later
+    STOPPED = "stopped"  # the service is stopping: nothing committed for this record
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, loop: ConsumerLoop) -> None:
+        self.loop = loop
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.loop._on_revoked(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.loop._on_assigned(set(assigned))
+
+
 class ConsumerLoop:
     def __init__(
         self,
@@ -49,6 +86,9 @@ class ConsumerLoop:
         prefix: str = "",
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
+        transient_inline_seconds: float = 5.0,
+        pause_max_seconds: float = 30.0,
+        listeners: list[RebalanceListener] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -57,14 +97,23 @@ class ConsumerLoop:
         self.prefix = prefix
         self.max_attempts = max_attempts
         self.retry_base = retry_base_seconds
+        self.transient_inline = transient_inline_seconds
+        self.pause_max = pause_max_seconds
+        self.listeners = listeners or []
         self.connected = False
         self.last_error: str | None = None
+        self.owned: set[TopicPartition] = set()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._done: dict[TopicPartition, int] = {}  # next offset to commit, per partition
+        self._committed: dict[TopicPartition, int] = {}
+        self._paused: dict[TopicPartition, float] = {}  # tp -> monotonic time to resume at
+        self._pauses: dict[TopicPartition, int] = {}  # consecutive pauses, for the backoff
 
+    # -- lifecycle --------------------------------------------------------------------------
     async def _start(self, stop: asyncio.Event) -> AIOKafkaConsumer | None:
         backoff = 0.5
         while not stop.is_set():
             consumer = AIOKafkaConsumer(
-                *[self.prefix + t for t in self.handlers],
                 bootstrap_servers=self.bootstrap,
                 group_id=self.group_id,
                 enable_auto_commit=False,
@@ -73,6 +122,7 @@ class ConsumerLoop:
             )
             try:
                 await consumer.start()
+                consumer.subscribe([self.prefix + t for t in self.handlers], listener=_Listener(self))
                 return consumer
             except KafkaError as exc:
                 await consumer.stop()
@@ -86,8 +136,10 @@ class ConsumerLoop:
         consumer = await self._start(stop)
         if consumer is None:
             return
+        self._consumer = consumer
         try:
             while not stop.is_set():
+                self._resume_due(consumer)
                 try:
                     batches = await consumer.getmany(timeout_ms=500, max_records=100)
                     self.connected = True
@@ -98,55 +150,138 @@ class ConsumerLoop:
                     await _sleep_or_stop(stop, 1.0)
                     continue
                 for tp, records in batches.items():
-                    for record in records:
-                        if not await self._process(record, stop):
-                            return  # stopping in the middle of a retry: nothing committed for it
-                        crash_point("consumer.before_commit")
-                    await self._commit(consumer, tp, records[-1].offset + 1, stop)
+                    if not await self._run_partition(consumer, tp, records, stop):
+                        return
         finally:
             self.connected = False
+            self._consumer = None
             await consumer.stop()
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, stop: asyncio.Event) -> None:
-        try:
-            await consumer.commit({tp: offset})
-        except KafkaError as exc:  # redelivery after rebalance is fine: handlers are idempotent
-            log.warning("commit failed for %s@%s: %s", tp, offset, exc)
+    async def _run_partition(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord], stop: asyncio.Event
+    ) -> bool:
+        """Process one partition's records in order; ``False`` when the service is stopping."""
+        for record in records:
+            if tp not in self.owned or tp in self._paused:
+                break  # revoked meanwhile (the new owner gets the rest) or paused by an outage
+            outcome = await self._process(record, stop)
+            if outcome is Outcome.STOPPED:
+                return False
+            if outcome is Outcome.RETRY_LATER:
+                self._pause(consumer, tp, record.offset)
+                break
+            if tp in self.owned:
+                self._done[tp] = record.offset + 1
+            crash_point("consumer.before_commit")  # test-only fault hook (PM_FAULT_CRASH_AT)
+        await self._commit(consumer, {tp})
+        return True
 
-    async def _process(self, record: ConsumerRecord, stop: asyncio.Event) -> bool:
+    # -- partitions -------------------------------------------------------------------------
+    def _pause(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        pauses = self._pauses.get(tp, 0)
+        delay = min(self.retry_base * 2 ** min(pauses + 3, 10), self.pause_max)
+        consumer.pause(tp)
+        consumer.seek(tp, offset)
+        self._paused[tp] = time.monotonic() + delay
+        self._pauses[tp] = pauses + 1
+        PARTITIONS_PAUSED.labels(self.group_id).set(len(self._paused))
+        log.warning("paused %s at offset %s for %.1fs (engine unreachable)", tp, offset, delay)
+
+    def _resume_due(self, consumer: AIOKafkaConsumer) -> None:
+        now = time.monotonic()
+        for tp, at in list(self._paused.items()):
+            if at <= now:
+                consumer.resume(tp)  # the pause count stays until a record of tp succeeds
+                self._paused.pop(tp)
+        PARTITIONS_PAUSED.labels(self.group_id).set(len(self._paused))
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tps: set[TopicPartition]) -> None:
+        offsets = {
+            tp: off
+            for tp in tps & self.owned
+            if (off := self._done.get(tp)) is not None and self._committed.get(tp) != off
+        }
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+            self._committed.update(offsets)
+        except KafkaError as exc:  # redelivery after rebalance is fine: handlers are idempotent
+            log.warning("commit failed for %s: %s", offsets, exc)
+
+    async def _on_revoked(self, revoked: set[TopicPartition]) -> None:
+        consumer = self._consumer
+        if consumer is not None:
+            await self._commit(consumer, revoked & set(self._done))
+        self.owned -= revoked
+        for tp in revoked:
+            self._done.pop(tp, None)
+            self._committed.pop(tp, None)
+            self._paused.pop(tp, None)
+            self._pauses.pop(tp, None)
+        await self._tell("revoked", revoked)
+
+    async def _on_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.owned = set(assigned)
+        await self._tell("assigned", assigned)
+
+    async def _tell(self, what: str, tps: set[TopicPartition]) -> None:
+        by_topic: dict[str, set[int]] = {}
+        for tp in tps:
+            by_topic.setdefault(tp.topic[len(self.prefix) :], set()).add(tp.partition)
+        for listener in self.listeners:
+            try:
+                await getattr(listener, what)(by_topic)
+            except Exception:
+                log.exception("rebalance listener %r failed on %s", listener, what)
+
+    # -- one record -------------------------------------------------------------------------
+    async def _process(self, record: ConsumerRecord, stop: asyncio.Event) -> Outcome:
         topic = record.topic[len(self.prefix) :]
         try:
-            envelope = Envelope.model_validate_json(record.value)
-            payload = parse_payload(envelope)
+            envelope, payload = event_from_kafka(record.value, record.headers)
         except (ValidationError, UnknownEventType, ValueError) as exc:
             return await self._dead_letter(record, topic, f"invalid event: {exc}", stop)
         token = correlation_id.set(envelope.correlationid)
         try:
-            attempt = 0
-            while not stop.is_set():
-                try:
-                    await self.handlers[topic](envelope, payload)
-                    MESSAGES_CONSUMED.labels(topic, "ok").inc()
-                    return True
-                except PermanentError as exc:
-                    return await self._dead_letter(record, topic, str(exc), stop)
-                except TRANSIENT as exc:
-                    self.last_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("transient failure on %s (event %s), retrying: %s", topic, envelope.id, exc)
-                    await _sleep_or_stop(stop, min(self.retry_base * 2 ** min(attempt, 5), 5.0))
-                    attempt += 1
-                except Exception as exc:
-                    attempt += 1
-                    log.exception("handler failed on %s (event %s), attempt %s", topic, envelope.id, attempt)
-                    if attempt >= self.max_attempts:
-                        detail = "".join(traceback.format_exception_only(exc)).strip()
-                        return await self._dead_letter(record, topic, f"failed {attempt} times: {detail}", stop)
-                    await _sleep_or_stop(stop, self.retry_base * 2**attempt)
-            return False
+            return await self._handle(record, topic, envelope, payload, stop)
         finally:
             correlation_id.reset(token)
 
-    async def _dead_letter(self, record: ConsumerRecord, topic: str, reason: str, stop: asyncio.Event) -> bool:
+    async def _handle(
+        self, record: ConsumerRecord, topic: str, envelope: Envelope, payload: BaseModel, stop: asyncio.Event
+    ) -> Outcome:
+        failures = 0
+        transient_since: float | None = None
+        transient_tries = 0
+        while not stop.is_set():
+            try:
+                await self.handlers[topic](envelope, payload)
+                MESSAGES_CONSUMED.labels(topic, "ok").inc()
+                self._pauses.pop(TopicPartition(record.topic, record.partition), None)
+                return Outcome.DONE
+            except PermanentError as exc:
+                return await self._dead_letter(record, topic, str(exc), stop)
+            except TRANSIENT as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                now = time.monotonic()
+                transient_since = transient_since or now
+                if now - transient_since >= self.transient_inline:
+                    log.warning("engine unreachable on %s (event %s): pausing partition", topic, envelope.id)
+                    return Outcome.RETRY_LATER
+                log.warning("transient failure on %s (event %s), retrying: %s", topic, envelope.id, exc)
+                await _sleep_or_stop(stop, min(self.retry_base * 2 ** min(transient_tries, 4), 2.0))
+                transient_tries += 1
+            except Exception as exc:
+                failures += 1
+                log.exception("handler failed on %s (event %s), attempt %s", topic, envelope.id, failures)
+                if failures >= self.max_attempts:
+                    detail = "".join(traceback.format_exception_only(exc)).strip()
+                    return await self._dead_letter(record, topic, f"failed {failures} times: {detail}", stop)
+                await _sleep_or_stop(stop, self.retry_base * 2**failures)
+        return Outcome.STOPPED
+
+    async def _dead_letter(self, record: ConsumerRecord, topic: str, reason: str, stop: asyncio.Event) -> Outcome:
         headers = [
             *(record.headers or []),
             ("dlq_reason", reason[:2000].encode()),
@@ -161,11 +296,11 @@ class ConsumerLoop:
                 await self.publisher.send_raw(dlq(topic), record.value or b"", record.key, headers)
                 MESSAGES_CONSUMED.labels(topic, "dead_lettered").inc()
                 log.error("dead-lettered %s@%s:%s: %s", record.topic, record.partition, record.offset, reason)
-                return True
+                return Outcome.DONE
             except TRANSIENT as exc:
                 log.warning("DLQ publish failed, retrying: %s", exc)
                 await _sleep_or_stop(stop, 1.0)
-        return False
+        return Outcome.STOPPED
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

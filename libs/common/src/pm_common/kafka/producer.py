@@ -55,7 +55,7 @@ class KafkaPublisher:
             raise
 
     async def publish(self, topic: str, event: Envelope) -> None:
-        await self.send_raw(topic, event.model_dump_json().encode(), event.subject.encode(), event.kafka_headers())
+        await self.send_raw(topic, event.to_json(), event.kafka_key.encode(), event.kafka_headers())
 
     async def reset(self) -> None:
         async with self._lock:

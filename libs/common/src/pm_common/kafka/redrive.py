@@ -43,7 +43,7 @@ class DeadLetter:
 
     def describe(self) -> dict[str, Any]:
         try:
-            event_id: str | None = Envelope.model_validate_json(self.value).id
+            event_id: str | None = Envelope.read(self.value).id
         except ValueError:
             event_id = None
         return {

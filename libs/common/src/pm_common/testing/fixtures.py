@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pm_common.kafka.admin import ensure_topics
 from pm_common.mongo import Mongo
 from pm_common.testing.helpers import free_port, unique_name
-from pm_common.topics import TopicSpec, all_topic_specs
+from pm_common.topics import all_topic_specs
 
 REPO = Path(__file__).resolve().parents[5]
 ENGINES = REPO / "deploy" / "local" / "engines.py"
@@ -72,7 +72,7 @@ async def topic_prefix(engines: Engines) -> AsyncIterator[str]:
     of partitions onto the single local broker.
     """
     prefix = unique_name("t") + "."
-    specs = [TopicSpec(s.name, min(s.partitions, 2), s.description) for s in all_topic_specs(prefix)]
+    specs = [replace(s, partitions=min(s.partitions, 2)) for s in all_topic_specs(prefix)]
     await ensure_topics(engines.kafka_bootstrap, prefix, specs)
     yield prefix
     admin = AIOKafkaAdminClient(bootstrap_servers=engines.kafka_bootstrap, request_timeout_ms=20000)

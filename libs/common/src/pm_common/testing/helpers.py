@@ -70,7 +70,7 @@ class EventProbe:
                 headers = {k: v for k, v in (r.headers or [])}
                 self.raw.append((topic, r.value or b"", headers))
                 try:
-                    self.events.append((topic, Envelope.model_validate_json(r.value or b""), headers))
+                    self.events.append((topic, Envelope.read(r.value or b""), headers))
                 except ValueError:
                     pass
 

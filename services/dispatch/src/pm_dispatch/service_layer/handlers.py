@@ -46,9 +46,7 @@ async def create_task(
         due_at=due,
         assigned_at=now,
     )
-    event = new_event(
-        payload, source=SOURCE, subject=triaged.complaint_id, estate_id=triaged.estate_id, cause=envelope, now=now
-    )
+    event = new_event(payload, source=SOURCE, estate_id=triaged.estate_id, cause=envelope, now=now)
     document = {
         "_id": task_id,
         "complaint_id": triaged.complaint_id,
@@ -81,7 +79,7 @@ async def complete_task(
         result_summary=summary,
         completed_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=task["complaint_id"], estate_id=task["estate_id"], now=now)
+    event = new_event(payload, source=SOURCE, estate_id=task["estate_id"], now=now)
     update = {"$set": {"status": "done", "completed_at": now, "result_summary": summary, "completed_by": staff_id}}
     if not await repo.complete(task_id, update, event):
         raise TaskAlreadyDone(task_id)
@@ -114,9 +112,7 @@ async def withdraw_task(envelope: Envelope, withdrawn: ComplaintWithdrawn, repo:
         note=withdrawn.reason,
         cancelled_at=now,
     )
-    event = new_event(
-        payload, source=SOURCE, subject=withdrawn.complaint_id, estate_id=withdrawn.estate_id, cause=envelope, now=now
-    )
+    event = new_event(payload, source=SOURCE, estate_id=withdrawn.estate_id, cause=envelope, now=now)
     return await repo.withdraw(task_id, {"$set": {"status": "withdrawn", "withdrawn_at": now}}, event)
 
 

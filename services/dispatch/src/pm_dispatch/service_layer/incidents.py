@@ -45,12 +45,21 @@ async def open_incident_sheet(
 async def close_incident_tasks(
     envelope: Envelope, resolved: GroupIncidentResolved, repo: IncidentTaskRepository, now: datetime
 ) -> list[str]:
-    """Idempotent: a task already done is left alone; returns the tasks closed now."""
+    """Idempotent: a task already done is left alone; returns the tasks closed now.
+
+    The sheet records every task this incident closed, also on a redelivery (which closes nothing
+    new): tasks already closed by this incident are counted from their ``closed_by_incident``.
+    """
     closed: list[str] = []
+    closed_by_incident: list[str] = []
     for complaint_id in resolved.complaint_ids:
         task_id = task_id_for(complaint_id)
         task = await repo.get(task_id)
-        if task is None or task["status"] == "done":
+        if task is None:
+            continue
+        if task["status"] == "done":
+            if task.get("closed_by_incident") == resolved.incident_id:
+                closed_by_incident.append(task_id)
             continue
         payload = TaskCompleted(
             task_id=task_id,
@@ -59,9 +68,7 @@ async def close_incident_tasks(
             result_summary=resolved.answer_zh,
             completed_at=now,
         )
-        event = new_event(
-            payload, source=SOURCE, subject=complaint_id, estate_id=task["estate_id"], cause=envelope, now=now
-        )
+        event = new_event(payload, source=SOURCE, estate_id=task["estate_id"], cause=envelope, now=now)
         update = {
             "$set": {
                 "status": "done",
@@ -73,6 +80,9 @@ async def close_incident_tasks(
         }
         if await repo.complete(task_id, update, event):
             closed.append(task_id)
+            closed_by_incident.append(task_id)
+        elif (await repo.get(task_id) or {}).get("closed_by_incident") == resolved.incident_id:
+            closed_by_incident.append(task_id)  # closed by a concurrent delivery of the same resolution
     await repo.close_sheet(
         resolved.incident_id,
         {
@@ -80,7 +90,7 @@ async def close_incident_tasks(
             "status": "resolved",
             "resolved_at": resolved.resolved_at,
             "answer_zh": resolved.answer_zh,
-            "closed_task_ids": closed,
+            "closed_task_ids": closed_by_incident,
         },
     )
     return closed

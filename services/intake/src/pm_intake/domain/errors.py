@@ -40,6 +40,16 @@ class InvalidRegistration(DomainError):
         self.problems = problems
 
 
+class InvalidQuery(DomainError):
+    """Query parameters out of range (field-level reasons)."""
+
+    code = "validation_failed"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("查询参数有误，请检查标出的字段", "invalid query parameters")
+        self.problems = problems
+
+
 class AttachmentTooLarge(DomainError):
     code = "attachment_too_large"
 
@@ -56,6 +66,11 @@ class NotFound(DomainError):
 
     def __init__(self) -> None:
         super().__init__("未找到该记录", "complaint not found")
+
+
+class KeyNotFound(NotFound):
+    def __init__(self) -> None:
+        DomainError.__init__(self, "未找到该接入密钥或已停用", "key not found or already revoked")
 
 
 class InvalidState(DomainError):

@@ -53,6 +53,13 @@ def new_otp_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
+def otp_slot(phone_key: str, requester: str) -> str:
+    """Where a one-time code lives: per phone **and** requesting client address. Someone else asking a
+    code for the same phone (or guessing codes) from another address neither replaces nor burns the
+    owner's code; a code is used from the address that asked for it."""
+    return f"{phone_key}|{hashlib.sha256(requester.encode()).hexdigest()[:16]}"
+
+
 def otp_hash(secret: str, phone_key: str, code: str) -> str:
     return hmac.new(_derived(secret, "otp"), f"{phone_key}:{code}".encode(), hashlib.sha256).hexdigest()
 

@@ -55,7 +55,7 @@ class EvidenceRef(_Strict):
         min_length=1, max_length=200, description="存储系统中的文件编号", examples=["oss://pm/2026/11/a1.jpg"]
     )
     content_type: str = Field(pattern=r"^[a-z]+/([a-z0-9.+\-]+|\*)$", examples=["image/jpeg"])
-    size_bytes: int = Field(ge=0, examples=[245000])
+    size_bytes: int = Field(ge=0, le=2**40, examples=[245000])  # 1 TiB: far above any limit, within 8 bytes
 
 
 class ChannelDetails(_Strict):

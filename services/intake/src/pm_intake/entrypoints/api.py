@@ -1,11 +1,12 @@
-"""HTTP API of intake: routers, error mapping, body-size limit. Entry points only parse, call, shape."""
+"""HTTP API of intake: routers and error mapping. Entry points only parse, call, shape.
+
+The body-size limit (``INTAKE_MAX_BODY_BYTES``) is pm_common's, installed for every service."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pm_common.bodylimit import install_body_limit
 from pm_common.service import create_service_app
 from pm_intake.bootstrap import build_runtime
 from pm_intake.config import IntakeSettings
@@ -38,7 +39,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         ],
     )
     install_intake_errors(app)
-    install_body_limit(app, settings.max_body_bytes)
 
     @app.exception_handler(routes_open311.Open311Error)
     async def _open311(_: Request, exc: routes_open311.Open311Error) -> JSONResponse:

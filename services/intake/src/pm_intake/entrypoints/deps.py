@@ -15,7 +15,7 @@ from pm_common.service import runtime_of
 from pm_intake.bootstrap import Adapters, adapters_of
 from pm_intake.config import IntakeSettings
 from pm_intake.domain.channels import Submitter
-from pm_intake.domain.identity import OwnerPrincipal, verify_owner_token
+from pm_intake.domain.identity import OwnerPrincipal, owner_key, verify_owner_token
 from pm_intake.entrypoints.errors import RateLimited
 from pm_intake.service_layer import integrations
 from pm_intake.service_layer.handlers import Filer
@@ -35,6 +35,9 @@ Settings = Annotated[IntakeSettings, Depends(get_settings)]
 
 
 def client_address(request: Request) -> str:
+    """The TCP peer, or — only behind a proxy listed in ``PM_TRUSTED_PROXIES`` — the right-most address
+    of ``X-Forwarded-For`` that is not a trusted proxy (applied by pm_common.service). Never a header
+    a client can simply make up."""
     return request.client.host if request.client else "unknown"
 
 
@@ -42,6 +45,16 @@ async def enforce_rate(adapters: Adapters, source: str, limit: int, window_secon
     decision = await adapters.limiter.hit(source, limit, window_seconds)
     if not decision.allowed:
         raise RateLimited(decision.retry_after_seconds)
+
+
+async def enforce_otp_limits(request: Request, adapters: Adapters, settings: IntakeSettings, phone: str) -> None:
+    """Code requests: ``INTAKE_OTP_RATE_LIMIT_REQUESTS`` per phone **and client address** and 4× that per
+    address, per window. There is deliberately no limit per phone alone: it would let anyone lock an
+    owner out by asking codes for the owner's number; an attacker only exhausts its own budget."""
+    window, limit = settings.otp_rate_limit_window_seconds, settings.otp_rate_limit_requests
+    client = client_address(request)
+    await enforce_rate(adapters, f"otp-ip:{client}", limit * 4, window)
+    await enforce_rate(adapters, f"otp-phone:{owner_key(adapters.policy.owner_secret, phone)}|{client}", limit, window)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pm_intake.domain import errors as e
 STATUS: dict[type[e.DomainError], int] = {
     e.UnknownEstate: 422,
     e.InvalidRegistration: 422,
+    e.InvalidQuery: 422,
     e.AttachmentTooLarge: 413,
     e.NotFound: 404,
     e.InvalidState: 409,
@@ -38,7 +39,7 @@ def status_of(exc: e.DomainError) -> int:
 
 def body_of(exc: e.DomainError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    if isinstance(exc, e.InvalidRegistration):
+    if isinstance(exc, (e.InvalidRegistration, e.InvalidQuery)):
         extra["fields"] = [{"field": p.field, "reason": p.reason, "reason_en": p.reason_en} for p in exc.problems]
     if isinstance(exc, e.AttachmentTooLarge):
         extra["fields"] = [{"field": exc.field, "reason": exc.zh, "reason_en": exc.en}]

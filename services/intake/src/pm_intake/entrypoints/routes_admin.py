@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from pm_common.api import ApiError, Staff, require_role
+from pm_common.api import Staff, require_role
 from pm_common.events.payloads import Channel
 from pm_intake.entrypoints import examples
 from pm_intake.entrypoints.deps import Deps
@@ -22,7 +22,9 @@ class NewIntegration(BaseModel):
 
     name: str = Field(min_length=2, max_length=100)
     channels: list[Channel] = Field(min_length=1, description="允许使用的渠道")
-    estates: list[str] = Field(min_length=1, description='服务的项目，或 ["*"] 表示全部')
+    estates: list[str] = Field(
+        min_length=1, description='服务的项目，或 ["*"] 表示全部（仅集团级管理员）；只能是管理员本人负责的项目'
+    )
 
 
 @router.post(
@@ -49,15 +51,15 @@ async def create_integration(
     staff: Staff, deps: Deps, body: Annotated[NewIntegration, Body(openapi_examples=examples.INTEGRATION)]
 ) -> dict[str, Any]:
     require_role(staff, "admin")
-    api_key, record = await integrations.create_key(
-        body.name, list(body.channels), body.estates, deps.keys, datetime.now(UTC)
+    api_key, record = await integrations.create_key_as(
+        staff.estates, body.name, list(body.channels), body.estates, deps.keys, datetime.now(UTC)
     )
     return {"api_key": api_key, **record}
 
 
 @router.get(
     "/integrations",
-    summary="接入密钥列表（不含密钥本身）/ list integration keys",
+    summary="接入密钥列表（不含密钥本身；仅本人负责项目的密钥）/ list integration keys (of the admin's estates)",
     responses=examples.response(
         [
             {
@@ -73,7 +75,7 @@ async def create_integration(
 )
 async def list_integrations(staff: Staff, deps: Deps) -> list[dict[str, Any]]:
     require_role(staff, "admin")
-    return [integrations.public(k) for k in await deps.keys.all()]
+    return await integrations.list_keys_as(staff.estates, deps.keys)
 
 
 @router.post(
@@ -99,5 +101,4 @@ async def list_integrations(staff: Staff, deps: Deps) -> list[dict[str, Any]]:
 )
 async def revoke_integration(key_id: str, staff: Staff, deps: Deps) -> None:
     require_role(staff, "admin")
-    if not await deps.keys.revoke(key_id, datetime.now(UTC)):
-        raise ApiError(404, "not_found", "未找到该接入密钥或已停用", "key not found or already revoked")
+    await integrations.revoke_key_as(staff.estates, key_id, deps.keys, datetime.now(UTC))

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pm_intake.domain.identity import owner_key
 from pm_intake.domain.model import EvidenceRef
 from pm_intake.entrypoints import examples
-from pm_intake.entrypoints.deps import Deps, OwnerDep, Settings, client_address, enforce_rate
+from pm_intake.entrypoints.deps import Deps, OwnerDep, Settings, client_address, enforce_otp_limits, enforce_rate
 from pm_intake.service_layer import owner as owner_handlers
 
 router = APIRouter(prefix="/v1/owner", tags=["业主查询 owner tracking"])
@@ -28,19 +27,18 @@ class OtpRequest(BaseModel):
     "/otp",
     status_code=202,
     summary="获取手机验证码 / request a one-time code",
-    description="验证码以短信发送（5 分钟有效）。非生产环境（PM_ENV≠prod）响应中附带 `dev_code` 便于联调。"
-    "无论该号码是否有登记，响应都相同。",
+    description="验证码以短信发送（5 分钟有效，仅限从申请时的同一网络地址使用）。"
+    "非生产环境（PM_ENV≠prod）响应中附带 `dev_code` 便于联调。无论该号码是否有登记，响应都相同。"
+    "频率限制：同一手机号+同一地址、以及同一地址，各有上限；他人无法从别的地址锁定您的号码。",
     responses={202: {"content": {"application/json": {"example": {"sent": True, "expires_in_seconds": 300}}}}},
 )
 async def request_otp(
     request: Request, deps: Deps, settings: Settings, body: Annotated[OtpRequest, Body(openapi_examples=examples.OTP)]
 ) -> dict[str, Any]:
-    window = settings.otp_rate_limit_window_seconds
-    await enforce_rate(deps, f"otp-ip:{client_address(request)}", settings.otp_rate_limit_requests * 4, window)
-    await enforce_rate(
-        deps, f"otp-phone:{owner_key(deps.policy.owner_secret, body.phone)}", settings.otp_rate_limit_requests, window
+    await enforce_otp_limits(request, deps, settings, body.phone)
+    code = await owner_handlers.request_otp(
+        body.phone, deps.otps, deps.sms, deps.policy, datetime.now(UTC), requester=client_address(request)
     )
-    code = await owner_handlers.request_otp(body.phone, deps.otps, deps.sms, deps.policy, datetime.now(UTC))
     reply: dict[str, Any] = {"sent": True, "expires_in_seconds": deps.policy.otp_ttl_seconds}
     if code is not None:
         reply["dev_code"] = code
@@ -80,7 +78,9 @@ async def open_session(
     )
     now = datetime.now(UTC)
     if body.phone and body.code:
-        token = await owner_handlers.session_from_code(body.phone, body.code, deps.otps, deps.policy, now)
+        token = await owner_handlers.session_from_code(
+            body.phone, body.code, deps.otps, deps.policy, now, requester=client_address(request)
+        )
     else:
         assert body.tracking_token is not None
         token = await owner_handlers.session_from_tracking(body.tracking_token, deps.repo, deps.policy, now)

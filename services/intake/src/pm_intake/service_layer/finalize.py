@@ -73,7 +73,7 @@ def finalize(
         evidence_ids=tuple(e.ref for e in reg.evidence),
         readback_confirmed=(confirmed_by is not None) if doc.get("readback", {}).get("required") else None,
     )
-    event = new_event(payload, source=SOURCE, subject=doc["_id"], estate_id=reg.estate_id, now=now)
+    event = new_event(payload, source=SOURCE, estate_id=reg.estate_id, now=now)
     return {"$set": sets, "$push": {"timeline": {"$each": timeline}}}, (topics.COMPLAINT_RECEIVED, event)
 
 

@@ -211,8 +211,9 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
         entry = lifecycle.entry(at, "feedback", payload.message_zh)
     else:
         return
+    complaint_id = payload.complaint_id  # not the subject: that is the task's or notification's id
     for _ in range(5):  # a concurrent status change (e.g. a withdrawal) makes the guarded update miss: re-read
-        doc = await repo.get(envelope.subject)
+        doc = await repo.get(complaint_id)
         if doc is None or envelope.id in doc.get("processed_events", []):
             return
         current = doc["status"]
@@ -220,6 +221,6 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
         if current in lifecycle.TERMINAL_STATUSES:  # late work on a withdrawn / closed item: staff-only trace
             entry = {**entry, "visibility": "internal"}
         update = {"$set": {"status": status, **extra}, "$push": {"timeline": entry}}
-        if await repo.apply_downstream(envelope.subject, envelope.id, current, update):
+        if await repo.apply_downstream(complaint_id, envelope.id, current, update):
             return
-    raise RuntimeError(f"could not apply {envelope.type} to {envelope.subject} after retries")
+    raise RuntimeError(f"could not apply {envelope.type} to {complaint_id} after retries")

@@ -2,6 +2,9 @@
 
 A key is ``<key id>.<secret>``; only SHA-256 of the secret is stored. Each key names the channels
 it may file on and the estates it serves.
+
+Scope of administrators: an admin manages (sees, creates, revokes) only keys for estates it serves
+itself; a key for every estate (``"*"``) only a group-wide admin (``estates: ["*"]``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pm_intake.domain.errors import KeyNotFound, NotPermitted
 from pm_intake.service_layer.ports import IntegrationKeys
 
 
@@ -52,6 +56,46 @@ async def create_key(
     }
     await keys.add(record)
     return f"{key_id}.{secret}", public(record)
+
+
+def may_manage(admin_estates: tuple[str, ...], key_estates: list[str] | tuple[str, ...]) -> bool:
+    """An admin manages a key only when it serves every estate of the key; ``"*"`` keys only group-wide."""
+    if "*" in admin_estates:
+        return True
+    return bool(key_estates) and "*" not in key_estates and set(key_estates) <= set(admin_estates)
+
+
+def check_may_grant(admin_estates: tuple[str, ...], estates: list[str]) -> None:
+    if not may_manage(admin_estates, estates):
+        if "*" in estates:
+            raise NotPermitted(
+                "只有集团级管理员可以创建适用于全部项目的接入密钥",
+                "only a group-wide admin may create keys for every estate",
+            )
+        outside = ", ".join(sorted(set(estates) - set(admin_estates)))
+        raise NotPermitted(f"无权为不负责的项目创建接入密钥：{outside}", f"no access to estate(s) {outside}")
+
+
+async def create_key_as(
+    admin_estates: tuple[str, ...],
+    name: str,
+    channels: list[str],
+    estates: list[str],
+    keys: IntegrationKeys,
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
+    check_may_grant(admin_estates, estates)
+    return await create_key(name, channels, estates, keys, now)
+
+
+async def list_keys_as(admin_estates: tuple[str, ...], keys: IntegrationKeys) -> list[dict[str, Any]]:
+    return [public(k) for k in await keys.all() if may_manage(admin_estates, k["estates"])]
+
+
+async def revoke_key_as(admin_estates: tuple[str, ...], key_id: str, keys: IntegrationKeys, now: datetime) -> None:
+    record = await keys.get(key_id)
+    if record is None or not may_manage(admin_estates, record["estates"]) or not await keys.revoke(key_id, now):
+        raise KeyNotFound()  # a key outside the admin's estates looks exactly like a missing one
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:

@@ -20,9 +20,12 @@ from pm_intake.service_layer.ports import ComplaintRepository, OtpStore, SmsOutb
 _FAILED = OwnerAuthFailed("验证码错误或已过期", "wrong or expired code")
 
 
-async def request_otp(phone: str, otps: OtpStore, sms: SmsOutbox, policy: IntakePolicy, now: datetime) -> str | None:
-    """Send a 6-digit code to the phone. Returns the code only where the policy allows it (never in prod)."""
-    key = identity.owner_key(policy.owner_secret, phone)
+async def request_otp(
+    phone: str, otps: OtpStore, sms: SmsOutbox, policy: IntakePolicy, now: datetime, *, requester: str = ""
+) -> str | None:
+    """Send a 6-digit code to the phone, valid for ``requester`` (the client address) only. Returns the
+    code only where the policy allows it (never in prod)."""
+    key = identity.otp_slot(identity.owner_key(policy.owner_secret, phone), requester)
     code = identity.new_otp_code()
     await otps.save(
         key, identity.otp_hash(policy.owner_secret, key, code), now + timedelta(seconds=policy.otp_ttl_seconds)
@@ -31,8 +34,11 @@ async def request_otp(phone: str, otps: OtpStore, sms: SmsOutbox, policy: Intake
     return code if policy.reveal_dev_otp else None
 
 
-async def session_from_code(phone: str, code: str, otps: OtpStore, policy: IntakePolicy, now: datetime) -> str:
-    key = identity.owner_key(policy.owner_secret, phone)
+async def session_from_code(
+    phone: str, code: str, otps: OtpStore, policy: IntakePolicy, now: datetime, *, requester: str = ""
+) -> str:
+    owner = identity.owner_key(policy.owner_secret, phone)
+    key = identity.otp_slot(owner, requester)
     stored = await otps.get(key)
     if stored is None or stored["expires_at"] < now:
         raise _FAILED
@@ -43,7 +49,7 @@ async def session_from_code(phone: str, code: str, otps: OtpStore, policy: Intak
         raise _FAILED
     await otps.delete(key)  # one use
     return identity.issue_owner_token(
-        policy.owner_secret, key, "phone", now.timestamp(), policy.owner_token_ttl_seconds
+        policy.owner_secret, owner, "phone", now.timestamp(), policy.owner_token_ttl_seconds
     )
 
 
@@ -108,7 +114,7 @@ async def _supplement_once(
         evidence_ids=tuple(e.ref for e in evidence),
         supplemented_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=complaint_id, estate_id=doc["estate_id"], now=now)
+    event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)
     update = {"$push": {"supplements": addition, "timeline": lifecycle.entry(now, "supplemented", note)}}
     return await repo.update(complaint_id, doc["status"], update, [(topics.COMPLAINT_SUPPLEMENTED, event)])
 
@@ -133,7 +139,7 @@ async def _withdraw_once(doc: dict[str, Any], reason: str | None, repo: Complain
         reason=reason,
         withdrawn_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=complaint_id, estate_id=doc["estate_id"], now=now)
+    event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)
     note = "业主已撤回" + (f"：{reason}" if reason else "")
     update = {
         "$set": {"status": "withdrawn", "withdrawal": {"at": now, "reason": reason}},

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pm_intake.domain import lifecycle
+from pm_intake.domain import access, lifecycle
 from pm_intake.domain.errors import NoIdentityStored, NotFound
 from pm_intake.domain.ledger import LedgerQuery
 from pm_intake.service_layer.ports import AuditLog, ComplaintRepository
@@ -16,6 +16,7 @@ Visible = Callable[[str], bool]
 
 
 async def search(query: LedgerQuery, repo: ComplaintRepository) -> dict[str, Any]:
+    access.check_ledger_window(query.page, query.page_size)
     docs, total = await repo.search(query)
     return {
         "items": [lifecycle.ledger_row(d) for d in docs],
@@ -43,6 +44,7 @@ async def reveal(
     now: datetime,
 ) -> dict[str, Any]:
     """Full name / phone / e-mail for a staff member who needs them; the audit entry is written first."""
+    access.check_may_reveal(role)
     doc = await repo.get(complaint_id)
     if doc is None or not visible(doc["estate_id"]):
         raise NotFound()

@@ -29,6 +29,7 @@ class Outgoing:
     notification_id: str
     complaint_id: str
     message: Message
+    incident_id: str | None = None
 
 
 def message_for(payload: Any) -> Message | None:
@@ -47,21 +48,27 @@ def outgoing_for(envelope: Envelope, payload: Any) -> list[Outgoing]:
     The id is ``<cause event id>:<recipient>``. Group incidents: the broadcast answer goes to each
     linked owner as ``<resolution event id>:<complaint>:owner``; a task closed by that resolution
     (``task.completed`` caused by it) maps to the same id, so each owner gets the answer once.
+    An incident's escalation is about the incident: it carries the incident id, and as complaint id
+    the incident's first complaint (never the incident id).
     """
     if isinstance(payload, GroupIncidentDeclared):
+        first = payload.complaint_ids[0]
         return [
-            Outgoing(f"{envelope.id}:{m.recipient_role}", envelope.subject, m)
+            Outgoing(f"{envelope.id}:{m.recipient_role}", first, m, payload.incident_id)
             for m in incident_escalation_messages(payload)
         ]
     if isinstance(payload, GroupIncidentResolved):
         message = incident_broadcast_message(payload)
-        return [Outgoing(f"{envelope.id}:{cid}:owner", cid, message) for cid in payload.complaint_ids]
+        return [
+            Outgoing(f"{envelope.id}:{cid}:owner", cid, message, payload.incident_id) for cid in payload.complaint_ids
+        ]
     single = message_for(payload)
     if single is None:
         return []
+    complaint_id = payload.complaint_id
     if isinstance(payload, TaskCompleted) and envelope.causationid:
-        return [Outgoing(f"{envelope.causationid}:{envelope.subject}:owner", envelope.subject, single)]
-    return [Outgoing(f"{envelope.id}:{single.recipient_role}", envelope.subject, single)]
+        return [Outgoing(f"{envelope.causationid}:{complaint_id}:owner", complaint_id, single)]
+    return [Outgoing(f"{envelope.id}:{single.recipient_role}", complaint_id, single)]
 
 
 async def notify(envelope: Envelope, payload: Any, repo: NotificationRepository, now: datetime) -> bool:
@@ -79,13 +86,13 @@ async def notify(envelope: Envelope, payload: Any, repo: NotificationRepository,
             message_zh=message.zh,
             message_en=message.en,
             sent_at=now,
+            incident_id=out.incident_id,
         )
-        event = new_event(
-            sent, source=SOURCE, subject=out.complaint_id, estate_id=envelope.estateid, cause=envelope, now=now
-        )
+        event = new_event(sent, source=SOURCE, estate_id=envelope.estateid, cause=envelope, now=now)
         document = {
             "_id": out.notification_id,
             "complaint_id": out.complaint_id,
+            "incident_id": out.incident_id,
             "estate_id": envelope.estateid,
             "cause_event_id": envelope.id,
             "cause_type": envelope.type,

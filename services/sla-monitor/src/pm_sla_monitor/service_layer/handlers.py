@@ -51,7 +51,7 @@ async def escalate_due(repo: TimerRepository, now: datetime, step: timedelta, li
             escalation_level=level,
             escalate_to=target_of(level),
         )
-        event = new_event(payload, source=SOURCE, subject=timer["complaint_id"], estate_id=timer["estate_id"], now=now)
+        event = new_event(payload, source=SOURCE, estate_id=timer["estate_id"], now=now)
         next_at = next_escalation_at(timer["due_at"], level, step)
         update = {
             "$set": {

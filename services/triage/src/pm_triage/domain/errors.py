@@ -65,5 +65,5 @@ class InvalidReview(Invalid):
 class InvalidLexicon(Invalid):
     code = "invalid_lexicon"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"词库配置无效：{detail}", f"invalid lexicon overlay: {detail}")
+    def __init__(self, detail: str, detail_zh: str | None = None) -> None:
+        super().__init__(f"词库配置无效：{detail_zh or detail}", f"invalid lexicon overlay: {detail}")

@@ -28,7 +28,7 @@ from typing import Any
 import faust
 
 from pm_common import topics
-from pm_common.events import ComplaintTriaged, Envelope, parse_payload
+from pm_common.events import ComplaintTriaged, event_from_kafka
 from pm_common.kafka.consumer import TRANSIENT
 from pm_triage.config import TriageSettings
 from pm_triage.domain.incidents import FaultReport, WindowCount, add_member, counts_toward_incident
@@ -41,8 +41,7 @@ Sink = Callable[[FaultReport, list[WindowCount]], Awaitable[object]]
 def report_of(value: bytes) -> FaultReport | None:
     """The fault report of a ``complaint.triaged`` message, or None if it does not count."""
     try:
-        envelope = Envelope.model_validate_json(value)
-        payload = parse_payload(envelope)
+        envelope, payload = event_from_kafka(value)
     except ValueError as exc:
         log.warning("incident stream skips an unreadable message: %s", exc)
         return None

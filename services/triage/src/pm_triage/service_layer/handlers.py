@@ -119,7 +119,7 @@ async def triage_received(
         incident_id=incident_id,
         received_at=at,
     )
-    event = new_event(payload, source=SOURCE, subject=cid, estate_id=received.estate_id, cause=envelope, now=now)
+    event = new_event(payload, source=SOURCE, estate_id=received.estate_id, cause=envelope, now=now)
     document = {
         "_id": cid,
         "estate_id": received.estate_id,

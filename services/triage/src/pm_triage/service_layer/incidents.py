@@ -63,7 +63,7 @@ async def on_fault_windows(
         complaint_ids=fresh,
         declared_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=new_id, estate_id=estate_id, now=now)
+    event = new_event(payload, source=SOURCE, estate_id=estate_id, now=now)
     document = {"_id": new_id, **payload.model_dump(exclude={"incident_id"}), "complaint_ids": list(fresh)}
     await repo.declare_once(document, event)
     await repo.link(new_id, report.fault_key, fresh, now)
@@ -94,7 +94,7 @@ async def resolve_incident(
         resolved_by=staff,
         resolved_at=now,
     )
-    event = new_event(payload, source=SOURCE, subject=incident, estate_id=doc["estate_id"], now=now)
+    event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)
     decision = {
         "_id": incident,
         "estate_id": doc["estate_id"],

@@ -72,7 +72,7 @@ async def review_triage(
     payload = ComplaintTriaged.model_validate(payload.model_dump())  # re-validate the literals
     token = correlation_id.set(str(doc.get("correlation_id") or "") or None)
     try:
-        event = new_event(payload, source=SOURCE, subject=complaint_id, estate_id=doc["estate_id"], now=now)
+        event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)
     finally:
         correlation_id.reset(token)
     record = review_record(complaint_id, doc["estate_id"], current, outcome, command, reviewer, now)

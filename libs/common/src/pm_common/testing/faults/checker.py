@@ -137,7 +137,7 @@ class Checker:
         seen: Counter[tuple[str, str]] = Counter()
         for r in records:
             env = r.envelope()
-            cid = str(env.data.get("complaint_id")) if env is not None else ""
+            cid = (env.complaintid or str(env.data.get("complaint_id"))) if env is not None else ""
             if env is None or cid not in wanted:
                 continue
             topic = r.topic[len(self.prefix) :]

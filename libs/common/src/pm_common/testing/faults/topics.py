@@ -22,7 +22,7 @@ class Record:
 
     def envelope(self) -> Envelope | None:
         try:
-            return Envelope.model_validate_json(self.value)
+            return Envelope.read(self.value)
         except ValueError:
             return None
 

@@ -1,0 +1,68 @@
+"""Payload models of superseded versions, frozen as they were published. Never edit them.
+
+They are what the JSON Schema snapshots ``docs/schemas/<type>/v<N>.json`` of older versions are
+checked against, and they document what a consumer of the log may still read (the facts topics keep
+events forever). Reading code never builds them: older payloads are upcast to the current model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from pm_common.events.payloads import (
+    Category,
+    Channel,
+    Deadlines,
+    Evidence,
+    Location,
+    Scope,
+    Urgency,
+    _Payload,
+)
+
+
+class ComplaintReceivedV1(_Payload):
+    complaint_id: str
+    reference_no: str
+    estate_id: str
+    channel: Channel
+    content: str
+    matter: str | None = None
+    location: Location = Location()
+    urgency_reported: Urgency | None = None
+    anonymous: bool = False
+    owner_name_masked: str | None = None
+    owner_phone_masked: str | None = None
+    recorder_id: str | None = None
+    raised_at: datetime
+    received_at: datetime
+
+
+class ComplaintTriagedV1(_Payload):
+    complaint_id: str
+    estate_id: str
+    decision: Literal["accepted", "rejected", "needs_review"]
+    category: Category
+    urgency: Urgency
+    scope: Scope
+    confidence: float = Field(ge=0, le=1)
+    evidence: tuple[Evidence, ...] = ()
+    rejection_reason: str | None = None
+    emotional: bool = False
+    deadlines: Deadlines
+    triaged_at: datetime
+
+
+class FeedbackSentV1(_Payload):
+    notification_id: str
+    complaint_id: str
+    estate_id: str
+    recipient_role: Literal["owner", "handler", "supervisor", "project_manager", "company"]
+    channel: Literal["sms", "wechat", "app", "console", "email"]
+    template: str
+    message_zh: str
+    message_en: str
+    sent_at: datetime

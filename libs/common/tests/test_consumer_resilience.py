@@ -1,0 +1,166 @@
+"""Consumer loop on the real broker: separate retry budgets, pausing on outages, rebalances."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import BaseModel
+from pymongo.errors import AutoReconnect
+
+from pm_common import topics
+from pm_common.events import ComplaintReceived, Envelope, new_event
+from pm_common.kafka import ConsumerLoop, KafkaPublisher
+from pm_common.testing import EventProbe, poll_until
+
+pytestmark = pytest.mark.integration
+
+
+def received(cid: str) -> Envelope:
+    now = datetime.now(UTC)
+    payload = ComplaintReceived(
+        complaint_id=cid,
+        reference_no=f"E1-{cid}",
+        estate_id="E1",
+        channel="app",
+        content="电梯坏了",
+        raised_at=now,
+        received_at=now,
+    )
+    return new_event(payload, source="test", subject=cid, estate_id="E1")
+
+
+async def _v(value):  # type: ignore[no-untyped-def]
+    return value
+
+
+def loop_for(engines, prefix: str, publisher: KafkaPublisher, handler, **kw) -> ConsumerLoop:  # type: ignore[no-untyped-def]
+    return ConsumerLoop(
+        bootstrap=engines.kafka_bootstrap,
+        group_id=prefix + kw.pop("group", "g"),
+        handlers={topics.COMPLAINT_RECEIVED: handler},
+        publisher=publisher,
+        prefix=prefix,
+        retry_base_seconds=0.01,
+        **kw,
+    )
+
+
+async def test_an_outage_does_not_use_up_the_failure_budget(engines, topic_prefix: str) -> None:
+    """Seven transient failures, then two real ones: still handled (budget 3), not dead-lettered."""
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    calls: list[str] = []
+
+    async def handler(envelope: Envelope, payload: BaseModel) -> None:
+        calls.append("x")
+        if len(calls) <= 7:
+            raise AutoReconnect("db down")
+        if len(calls) <= 9:
+            raise RuntimeError("real failure")
+
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("c1"))
+    loop = loop_for(engines, topic_prefix, publisher, handler, max_attempts=3)
+    stop = asyncio.Event()
+    async with EventProbe(engines.kafka_bootstrap, topic_prefix, [topics.dlq(topics.COMPLAINT_RECEIVED)]) as probe:
+        task = asyncio.create_task(loop.run(stop))
+        await poll_until(lambda: _v(len(calls) == 10), what="handled after outage and two failures")
+        await probe._drain()
+        assert probe.raw == []  # nothing dead-lettered
+        stop.set()
+        await task
+    await publisher.close()
+
+
+async def test_a_long_outage_pauses_the_partition_and_the_others_keep_flowing(engines, topic_prefix: str) -> None:
+    """One key's DB is "down" for longer than the in-line budget: its partition is paused (the loop
+    keeps polling, so the consumer stays in its group), other partitions are handled meanwhile, and
+    the paused record is retried and handled once the outage ends; nothing is dead-lettered."""
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    outage = {"on": True}
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope, payload: BaseModel) -> None:
+        assert isinstance(payload, ComplaintReceived)
+        if payload.complaint_id.startswith("down") and outage["on"]:
+            raise AutoReconnect("db down")
+        handled.append(payload.complaint_id)
+
+    # keys that land on different partitions (2 in tests): find one of each by probing
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("down-1"))
+    loop = loop_for(engines, topic_prefix, publisher, handler, transient_inline_seconds=0.3, pause_max_seconds=0.5)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    await poll_until(lambda: _v(bool(loop._paused)), what="the partition of down-1 paused")
+    paused = set(loop._paused)
+    for i in range(20):
+        await publisher.publish(topics.COMPLAINT_RECEIVED, received(f"up-{i}"))
+    # records on the other partition flow while the outage lasts
+    await poll_until(lambda: _v(len(handled) >= 5), what="other partition handled during the outage")
+    assert "down-1" not in handled
+    assert loop.owned  # still a member of its group
+    outage["on"] = False
+    await poll_until(lambda: _v("down-1" in handled), what="paused record handled after the outage")
+    await poll_until(lambda: _v(len(handled) == 21), what="everything handled once")
+    assert sorted(handled).count("down-1") == 1
+    assert not loop._paused
+    stop.set()
+    await task
+    assert paused
+    await publisher.close()
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.owned: set[int] = set()
+        self.events: list[str] = []
+
+    async def assigned(self, partitions: dict[str, set[int]]) -> None:
+        self.owned = set(partitions.get(topics.COMPLAINT_RECEIVED, set()))
+        self.events.append("assigned")
+
+    async def revoked(self, partitions: dict[str, set[int]]) -> None:
+        self.owned -= partitions.get(topics.COMPLAINT_RECEIVED, set())
+        self.events.append("revoked")
+
+
+async def test_rebalance_commits_on_revoke_and_tells_listeners(engines, topic_prefix: str) -> None:
+    """Two members of one group split the partitions; when the second joins, the first commits what
+    it has done, so nothing handled before the rebalance is handled again after it."""
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    handled: list[tuple[str, str]] = []
+
+    def handler_for(name: str):  # type: ignore[no-untyped-def]
+        async def handler(envelope: Envelope, payload: BaseModel) -> None:
+            assert isinstance(payload, ComplaintReceived)
+            handled.append((name, payload.complaint_id))
+
+        return handler
+
+    for i in range(30):
+        await publisher.publish(topics.COMPLAINT_RECEIVED, received(f"a-{i}"))
+    first_listener, second_listener = Listener(), Listener()
+    first = loop_for(engines, topic_prefix, publisher, handler_for("first"), listeners=[first_listener])
+    stop1, stop2 = asyncio.Event(), asyncio.Event()
+    task1 = asyncio.create_task(first.run(stop1))
+    await poll_until(lambda: _v(len(handled) == 30), what="first member handled the backlog")
+    assert first_listener.owned == {0, 1}
+    second = loop_for(engines, topic_prefix, publisher, handler_for("second"), listeners=[second_listener])
+    task2 = asyncio.create_task(second.run(stop2))
+    await poll_until(
+        lambda: _v(bool(second_listener.owned) and len(first_listener.owned) == 1),
+        timeout=60,
+        what="partitions split between the two members",
+    )
+    assert first_listener.owned.isdisjoint(second_listener.owned)
+    assert "revoked" in first_listener.events
+    for i in range(30):
+        await publisher.publish(topics.COMPLAINT_RECEIVED, received(f"b-{i}"))
+    await poll_until(lambda: _v(len(handled) == 60), what="new messages handled by both members")
+    ids = [cid for _, cid in handled]
+    assert len(ids) == len(set(ids)), "a message handled before the rebalance was handled again"
+    assert {name for name, cid in handled if cid.startswith("b-")} == {"first", "second"}
+    stop1.set()
+    stop2.set()
+    await asyncio.gather(task1, task2)
+    await publisher.close()

@@ -1,0 +1,31 @@
+"""Who may see what of an owner's personal data, and how far a ledger query may page."""
+
+from __future__ import annotations
+
+from pm_intake.domain.errors import FieldProblem, InvalidQuery, NotPermitted
+
+# Full name / phone / e-mail of an owner: the people who call owners back. Not the admin:
+# administering the platform is no reason to read personal data (docs/intake.md).
+REVEAL_ROLES = frozenset({"front_desk", "supervisor", "project_manager"})
+
+# Deepest row a ledger page may start at: deeper pages are refused (narrow the dates instead), so
+# an out-of-range page number is a 422 and never an 8-byte overflow or a scan of the whole register.
+MAX_LEDGER_OFFSET = 10_000
+
+
+def check_may_reveal(role: str) -> None:
+    if role not in REVEAL_ROLES:
+        raise NotPermitted("仅客服、客服主管、项目经理可查看完整联系方式", f"role {role} may not reveal personal data")
+
+
+def check_ledger_window(page: int, page_size: int) -> None:
+    if (page - 1) * page_size >= MAX_LEDGER_OFFSET:
+        raise InvalidQuery(
+            [
+                FieldProblem(
+                    "page",
+                    f"页码过大：最多查看前 {MAX_LEDGER_OFFSET} 条，请缩小日期范围",
+                    f"page too deep: only the first {MAX_LEDGER_OFFSET} rows can be paged, narrow the dates",
+                )
+            ]
+        )
