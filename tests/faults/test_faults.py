@@ -53,9 +53,13 @@ async def run_scenario(
     inject: Callable[[], Awaitable[float]],
     timeout: float = 120,
     then: Callable[[], Awaitable[None]] | None = None,
+    at_once: bool = False,
 ) -> Outcome:
-    """File ``N`` items; once a third is accepted, ``inject`` the fault (it returns when the fault is
-    over), run ``then`` (extra checks); then wait until every accepted item is final and record it."""
+    """File ``N`` items; once a third is accepted (or ``at_once``: an armed crash hook is the fault),
+    ``inject`` the fault (it returns when the fault is over), run ``then`` (extra checks); then wait
+    until every accepted item is final and record the outcome."""
+    if not at_once:
+        await rig.ensure_running()
     filing = asyncio.create_task(rig.load.file(name, N, pace=PACE))
 
     async def a_third_accepted() -> bool:
@@ -63,7 +67,8 @@ async def run_scenario(
             filing.result()  # surface a refusal at once
         return rig.load.by_tag[name] >= max(N // 3, 1)
 
-    await poll_until(a_third_accepted, timeout=120, what=f"{name}: first items accepted")
+    if not at_once:
+        await poll_until(a_third_accepted, timeout=120, what=f"{name}: first items accepted")
     restored_at = await inject()
     items = await filing
     if then is not None:
@@ -122,7 +127,7 @@ async def test_service_kill9_mid_batch(rig: Rig, service: str) -> None:
         await asyncio.to_thread(rig.stack.wait_healthy, 120.0)
         return restored
 
-    await run_scenario(rig, f"{service} kill -9 at {POINTS[0]}, then at {POINTS[1]}", inject)
+    await run_scenario(rig, f"{service} kill -9 at {POINTS[0]}, then at {POINTS[1]}", inject, at_once=True)
 
 
 async def test_db_kill9_and_restart_under_load(rig: Rig) -> None:

@@ -97,10 +97,10 @@ class Checker:
                 v.miss(cid, "intake: no complaint")
                 continue
             kinds = Counter(t["kind"] for t in doc.get("timeline", []))
-            for kind, n in EXPECTED_TIMELINE.items():
-                if kinds[kind] > n:
+            for kind, want in EXPECTED_TIMELINE.items():
+                if kinds[kind] > want:
                     v.dup(cid, f"intake: timeline {kind} ×{kinds[kind]}")
-                elif kinds[kind] < n:
+                elif kinds[kind] < want:
                     v.miss(cid, f"intake: no {kind} in timeline")
             processed = Counter(doc.get("processed_events", []))
             if any(n > 1 for n in processed.values()):

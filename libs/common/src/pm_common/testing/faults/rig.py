@@ -32,9 +32,16 @@ class Rig:
         return self.own.engines.kafka_bootstrap
 
     async def restart(self, service: str, **env: str) -> None:
-        """Graceful stop, start with ``env`` (e.g. an armed fault hook), wait until healthy."""
+        """Graceful stop, start with ``env`` (e.g. an armed fault hook: it may fire at once, so this
+        does not wait for the service to be ready; the load retries until it is)."""
         await asyncio.to_thread(self.stack.stop, (service,))
         self.stack.start(only=(service,), extra_env=env)
+
+    async def ensure_running(self) -> None:
+        """Start again whatever a failed scenario left dead, so the next one starts from a whole system."""
+        dead = tuple(name for name, proc in self.stack.processes.items() if proc.poll() is not None)
+        if dead:
+            self.stack.start(only=dead)
         await asyncio.to_thread(self.stack.wait_healthy, 120.0)
 
 
