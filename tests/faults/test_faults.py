@@ -108,6 +108,7 @@ POINTS = ("outbox.before_publish", "consumer.before_commit")
 async def test_service_kill9_mid_batch(rig: Rig, service: str) -> None:
     """The service dies like ``kill -9`` after a DB write before its publish (3rd time it gets
     there), is restarted, dies again after processing before the offset commit, is restarted."""
+    await rig.ensure_running()
     await rig.restart(service, PM_FAULT_CRASH_AT=f"{POINTS[0]}:3")
 
     async def crash_and_restart(point: str, arm_next: str | None) -> None:

@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,15 @@ class DeadLetter:
         }
 
 
-async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
+async def read_dead_letters(bootstrap: str, topic: str, timeout: float = 60.0) -> list[DeadLetter]:
     """Every message of the (one-partition) DLQ topic, up to its current end."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_bytes=MAX_BYTES
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_bytes=MAX_BYTES,
+        max_partition_fetch_bytes=MAX_BYTES,
     )
     await consumer.start()
     try:
@@ -73,17 +79,18 @@ async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
         end = await consumer.end_offsets(tps)
         await consumer.seek_to_beginning(*tps)
         letters: list[DeadLetter] = []
-        remaining = {tp for tp in tps if end[tp] > 0}
-        while remaining:
-            for tp, records in (await consumer.getmany(*remaining, timeout_ms=1000)).items():
+        seen: dict[TopicPartition, int] = {}
+        deadline = time.monotonic() + timeout
+        while any(seen.get(tp, 0) < end[tp] for tp in tps):  # done when the last record was seen
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end ({end}) in {timeout}s")
+            for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
                 letters += [
                     DeadLetter(r.offset, r.key, r.value or b"", list(r.headers or []))
                     for r in records
                     if r.offset < end[tp]
                 ]
-            for tp in list(remaining):
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
+                seen[tp] = max([seen.get(tp, 0), *(r.offset + 1 for r in records)])
         return sorted(letters, key=lambda d: d.offset)
     finally:
         await consumer.stop()

@@ -28,34 +28,41 @@ class Record:
 
 
 async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> list[Record]:
-    """Every record of ``topics`` from offset 0 up to the end offsets of the moment of the call."""
+    """Every record of ``topics`` from offset 0 up to the end offsets of the moment of the call.
+
+    Done when a record at ``end - 1`` has been seen on every partition (never judged by the
+    consumer's position, which may not have been reset yet)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_bytes=16 * 1024 * 1024
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=16 * 1024 * 1024,
     )
     await consumer.start()
     try:
         parts = [TopicPartition(t, p) for t in topics for p in sorted(await _partitions(consumer, t))]
-        if not parts:
-            return []
         consumer.assign(parts)
         end = await consumer.end_offsets(parts)
         await consumer.seek_to_beginning(*parts)
+        seen: dict[TopicPartition, int] = {}
         records: list[Record] = []
-        remaining = {tp for tp in parts if end[tp] > 0}
         deadline = time.monotonic() + timeout
-        while remaining:
+        while any(seen.get(tp, 0) < end[tp] for tp in parts):
             if time.monotonic() > deadline:
-                stuck = {f"{tp.topic}/{tp.partition}": (await consumer.position(tp), end[tp]) for tp in remaining}
+                stuck = {
+                    f"{tp.topic}/{tp.partition}": (seen.get(tp, 0), end[tp])
+                    for tp in parts
+                    if seen.get(tp, 0) < end[tp]
+                }
                 raise AssertionError(f"could not read topics to their end in {timeout}s: {stuck}")
-            batches = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, batch in batches.items():
+            for tp, batch in (await consumer.getmany(timeout_ms=1000)).items():
                 for r in batch:
                     if r.offset < end[tp]:
                         headers = {k: v for k, v in (r.headers or [])}
                         records.append(Record(r.topic, r.partition, r.offset, r.key, r.value or b"", headers))
-            for tp in list(remaining):
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
+                    seen[tp] = max(seen.get(tp, 0), r.offset + 1)
         return records
     finally:
         await consumer.stop()
