@@ -54,13 +54,14 @@ async def run_scenario(
     timeout: float = 120,
     then: Callable[[], Awaitable[None]] | None = None,
     at_once: bool = False,
+    count: int = N,
 ) -> Outcome:
     """File ``N`` items; once a third is accepted (or ``at_once``: an armed crash hook is the fault),
     ``inject`` the fault (it returns when the fault is over), run ``then`` (extra checks); then wait
     until every accepted item is final and record the outcome."""
     if not at_once:
         await rig.ensure_running()
-    filing = asyncio.create_task(rig.load.file(name, N, pace=PACE))
+    filing = asyncio.create_task(rig.load.file(name, count, pace=PACE))
 
     async def a_third_accepted() -> bool:
         if filing.done():
@@ -70,9 +71,10 @@ async def run_scenario(
     if not at_once:
         await poll_until(a_third_accepted, timeout=120, what=f"{name}: first items accepted")
     restored_at = await inject()
-    items = await filing
+    await filing
     if then is not None:
         await then()
+    items = [i for tag, found in rig.load.tagged.items() if tag.startswith(name) for i in found]  # + inject's
     outcome = await rig.checker.wait_final(name, [i.complaint_id for i in items], restored_at, timeout)
     record(outcome)
     assert outcome.ok, f"{outcome}\n{outcome.details}\n{await _lags(rig)}\n(service logs: {rig.logs})"
@@ -108,6 +110,7 @@ POINTS = ("outbox.before_publish", "consumer.before_commit")
 async def test_service_kill9_mid_batch(rig: Rig, service: str) -> None:
     """The service dies like ``kill -9`` after a DB write before its publish (3rd time it gets
     there), is restarted, dies again after processing before the offset commit, is restarted."""
+    name = f"{service} kill -9 at {POINTS[0]}, then at {POINTS[1]}"
     await rig.ensure_running()
     await rig.restart(service, PM_FAULT_CRASH_AT=f"{POINTS[0]}:3")
 
@@ -123,12 +126,15 @@ async def test_service_kill9_mid_batch(rig: Rig, service: str) -> None:
 
     async def inject() -> float:
         await crash_and_restart(POINTS[0], f"{POINTS[1]}:3")
+        # more items, so that the restarted service has messages to consume (and crash on) again
+        more = asyncio.create_task(rig.load.file(f"{name} (2)", N - N // 2, pace=PACE))
         await crash_and_restart(POINTS[1], None)
         restored = time.monotonic()
+        await more
         await asyncio.to_thread(rig.stack.wait_healthy, 120.0)
         return restored
 
-    await run_scenario(rig, f"{service} kill -9 at {POINTS[0]}, then at {POINTS[1]}", inject, at_once=True)
+    await run_scenario(rig, name, inject, at_once=True, count=N // 2)
 
 
 async def test_db_kill9_and_restart_under_load(rig: Rig) -> None:

@@ -46,6 +46,7 @@ class Load:
     accepted: dict[str, Accepted] = field(default_factory=dict)
     completed: set[str] = field(default_factory=set)
     by_tag: Counter[str] = field(default_factory=Counter)
+    tagged: dict[str, list[Accepted]] = field(default_factory=dict)
     retries: int = 0
 
     @property
@@ -65,6 +66,7 @@ class Load:
                 if item is not None:
                     mine.append(item)
                     self.by_tag[tag] += 1
+                    self.tagged.setdefault(tag, []).append(item)
 
             tasks = []
             for i in range(count):
