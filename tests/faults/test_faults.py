@@ -216,7 +216,7 @@ async def test_poison_messages_dead_lettered_while_partitions_flow_then_redriven
             )
             raise AssertionError(
                 f"dead-lettered {dict(found)} of {dict(Counter(produced.values()))}; the partitions behind a "
-                f"missing one are blocked (uncommitted: {await _lags(rig)})"
+                f"missing one are blocked ({await _lags(rig)})"
             ) from exc
 
     await run_scenario(rig, "poison messages (3 per partition)", inject, timeout=90, then=every_poison_dead_lettered)
