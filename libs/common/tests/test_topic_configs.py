@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 
 from pm_common import topics
 from pm_common.kafka.admin import ensure_topics, topic_configs
-from pm_common.testing import unique_name
+from pm_common.testing import poll_until, unique_name
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,13 @@ async def test_created_with_configs_and_existing_topics_altered(engines, admin: 
 
     await ensure_topics(engines.kafka_bootstrap, specs=[fresh, stale])
 
-    configs = await topic_configs(admin, [fresh_name, stale_name])
+    async def described() -> dict[str, dict[str, tuple[str, bool]]] | None:
+        try:  # a topic just created may not be known to every part of the broker yet
+            return await topic_configs(admin, [fresh_name, stale_name])
+        except KafkaError:
+            return None
+
+    configs = await poll_until(described, timeout=30, what="configs of the new topics")
     for name in (fresh_name, stale_name):
         assert configs[name]["retention.ms"] == ("-1", True), name
         assert configs[name]["retention.bytes"] == ("-1", True)

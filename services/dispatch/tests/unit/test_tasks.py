@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pm_common.events import ComplaintTriaged, Deadlines, Envelope, new_event
-from pm_common.events.payloads import ComplaintWithdrawn
+from pm_common.events.payloads import ComplaintWithdrawn, TriageProposal
 from pm_common.testing.fakes import InMemoryStore
 from pm_dispatch.domain.model import department_for, task_deadline
 from pm_dispatch.service_layer import handlers
@@ -54,10 +54,33 @@ async def test_one_task_per_complaint_even_when_redelivered() -> None:
     assert repo.events[0].causationid == envelope.id
 
 
+async def test_task_sheet_carries_the_emotional_flag_and_the_grade() -> None:
+    repo = FakeRepo()
+    envelope, payload = triaged()
+    proposal = TriageProposal(
+        grade="major", grade_evidence=("media_or_government:12345",), reply_by=NOW, handled_by=NOW
+    )
+    payload = payload.model_copy(update={"emotional": True, "proposal": proposal})
+    assert await handlers.create_task(envelope, payload, repo, NOW, None)
+    task = repo.docs["T-c1"]
+    assert task["emotional"] is True and task["grade"] == "major" and task["grade_reply_by"] == NOW
+
+
 async def test_rejected_complaints_get_no_task() -> None:
     repo = FakeRepo()
     assert not await handlers.create_task(*triaged("rejected"), repo, NOW, None)
     assert repo.docs == {}
+
+
+async def test_a_review_that_overtakes_the_original_triage_decides() -> None:
+    """The supervisor's "not ours" (revision 2) arrives before the original "accepted" (revision 1):
+    no task is created, then or later."""
+    repo = FakeRepo()
+    envelope, original = triaged()
+    review = original.model_copy(update={"decision": "rejected", "revision": 2})
+    assert not await handlers.create_task(new_event(review, source="t", estate_id="SUNNY"), review, repo, NOW, None)
+    assert not await handlers.create_task(envelope, original, repo, NOW, None)
+    assert repo.docs["T-c1"]["status"] == "not_dispatched" and repo.events == []
 
 
 def test_urgent_task_is_due_on_site_and_cap_applies() -> None:

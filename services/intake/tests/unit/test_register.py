@@ -171,3 +171,24 @@ async def test_downstream_events_move_status_forward_only_once_and_never_reopen_
     done = TaskCompleted(task_id="t1", complaint_id=cid, estate_id="SUNNY", result_summary="已修好", completed_at=NOW)
     await handlers.on_downstream_event(new_event(done, source="dispatch", estate_id="SUNNY"), done, repo)
     assert doc["status"] == "withdrawn" and doc["timeline"][-1]["visibility"] == "internal"
+
+
+async def test_a_review_that_overtakes_the_original_triage_is_kept() -> None:
+    """After a backlog a supervisor's override (revision 2) can arrive before the triage it
+    overrides (revision 1): the register keeps the override whatever the arrival order."""
+    for order in ("review_first", "original_first"):
+        repo = FakeRepo()
+        cid = (await handlers.register(reg(), DESK, repo, POLICY, NOW)).complaint_id
+        original = _triaged(cid)
+        assert isinstance(original, ComplaintTriaged)
+        override = original.model_copy(
+            update={"decision": "rejected", "rejection_reason": "不属物业职责", "revision": 2}
+        )
+        events = [(new_event(p, source="triage", estate_id="SUNNY"), p) for p in (original, override)]
+        if order == "review_first":
+            events.reverse()
+        for envelope, payload in events:
+            await handlers.on_downstream_event(envelope, payload, repo)
+        doc = repo.docs[cid]
+        assert doc["triage"]["revision"] == 2 and doc["triage"]["decision"] == "rejected", order
+        assert doc["status"] == "rejected", order

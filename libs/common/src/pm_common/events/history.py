@@ -19,6 +19,7 @@ from pm_common.events.payloads import (
     Evidence,
     Location,
     Scope,
+    TriageReview,
     Urgency,
     _Payload,
 )
@@ -66,3 +67,27 @@ class FeedbackSentV1(_Payload):
     message_zh: str
     message_en: str
     sent_at: datetime
+
+
+class ComplaintTriagedV2(_Payload):
+    complaint_id: str
+    estate_id: str
+    decision: Literal["accepted", "rejected", "needs_review"]
+    category: Category
+    urgency: Urgency
+    scope: Scope
+    confidence: float = Field(ge=0, le=1)
+    evidence: tuple[Evidence, ...] = ()
+    rejection_reason: str | None = None
+    emotional: bool = False
+    deadlines: Deadlines
+    triaged_at: datetime
+    # added in v2: responsibility, review, duplicate and group-incident links
+    referral: str | None = Field(None, description="outside_duties: which authority or company to contact")
+    review_reasons: tuple[str, ...] = Field((), description="why a supervisor must decide (needs_review)")
+    duplicate_of: str | None = Field(None, description="near-identical open item of the same household")
+    related_to: str | None = Field(None, description="first report of the same fault by another household")
+    fault_key: str | None = Field(None, description="estate|place|nature counted for group incidents")
+    incident_id: str | None = Field(None, description="the group incident (群诉) this complaint belongs to")
+    review: TriageReview | None = Field(None, description="set when a supervisor made this decision")
+    received_at: datetime | None = Field(None, description="when intake received it (windows of group incidents)")

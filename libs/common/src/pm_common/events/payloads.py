@@ -106,6 +106,17 @@ class TriageReview(_Payload):
     original_scope: Scope | None = None
 
 
+class TriageProposal(_Payload):
+    """v3: what the classifier proposed beside urgency: the complaint grade (DOMAIN §9) with its
+    evidence and its two clocks (reply, handled), and the version of the model that decided."""
+
+    model_version: str | None = None
+    grade: Literal["major", "important", "minor"]
+    grade_evidence: tuple[str, ...] = ()
+    reply_by: datetime | None = None
+    handled_by: datetime | None = None
+
+
 class ComplaintTriaged(_Payload):
     complaint_id: str
     estate_id: str
@@ -128,6 +139,15 @@ class ComplaintTriaged(_Payload):
     incident_id: str | None = Field(None, description="the group incident (群诉) this complaint belongs to")
     review: TriageReview | None = Field(None, description="set when a supervisor made this decision")
     received_at: datetime | None = Field(None, description="when intake received it (windows of group incidents)")
+    # v3 (optional): grade 重大/重要/轻微 with evidence and clocks, model version
+    proposal: TriageProposal | None = Field(None, description="the classifier's grade proposal and model version")
+    revision: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="v3: 1 for the first triage, +1 for every later decision on the complaint (a supervisor's "
+        "review); consumers keep the highest revision whatever order the events arrive in",
+    )
 
 
 class TaskAssigned(_Payload):

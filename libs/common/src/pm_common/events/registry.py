@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from pm_common import topics
 from pm_common.events.envelope import Envelope
-from pm_common.events.history import ComplaintReceivedV1, ComplaintTriagedV1, FeedbackSentV1
+from pm_common.events.history import ComplaintReceivedV1, ComplaintTriagedV1, ComplaintTriagedV2, FeedbackSentV1
 from pm_common.events.payloads import (
     ComplaintReceived,
     ComplaintSupplemented,
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # event type -> (current version, payload model). Event type names equal their topic names.
 EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
     topics.COMPLAINT_RECEIVED: (2, ComplaintReceived),
-    topics.COMPLAINT_TRIAGED: (2, ComplaintTriaged),
+    topics.COMPLAINT_TRIAGED: (3, ComplaintTriaged),
     topics.TASK_ASSIGNED: (1, TaskAssigned),
     topics.TASK_COMPLETED: (1, TaskCompleted),
     topics.TASK_CANCELLED: (1, TaskCancelled),
@@ -60,6 +60,7 @@ EVENT_TYPES: dict[str, tuple[int, type[BaseModel]]] = {
 HISTORY: dict[tuple[str, int], type[BaseModel]] = {
     (topics.COMPLAINT_RECEIVED, 1): ComplaintReceivedV1,
     (topics.COMPLAINT_TRIAGED, 1): ComplaintTriagedV1,
+    (topics.COMPLAINT_TRIAGED, 2): ComplaintTriagedV2,
     (topics.FEEDBACK_SENT, 1): FeedbackSentV1,
 }
 
@@ -95,6 +96,8 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     (topics.COMPLAINT_TRIAGED, 1): _only_added_optional_fields,
     # v2: incident_id
     (topics.FEEDBACK_SENT, 1): _only_added_optional_fields,
+    # v3: proposal (grade, its clocks, model version), revision (order of the decisions on one complaint)
+    (topics.COMPLAINT_TRIAGED, 2): _only_added_optional_fields,
 }
 
 

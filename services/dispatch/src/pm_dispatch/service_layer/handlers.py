@@ -32,9 +32,20 @@ async def create_task(
     envelope: Envelope, triaged: ComplaintTriaged, repo: TaskRepository, now: datetime, cap_seconds: float | None
 ) -> bool:
     """Idempotent: the task id is derived from the complaint id (one task per complaint for now)."""
-    if triaged.decision != "accepted":
-        return False
     task_id = task_id_for(triaged.complaint_id)
+    if triaged.decision != "accepted":
+        if triaged.revision > 1:  # a supervisor decided not to dispatch: an overtaken original must not either
+            await repo.tombstone_once(
+                {
+                    "_id": task_id,
+                    "complaint_id": triaged.complaint_id,
+                    "estate_id": triaged.estate_id,
+                    "status": "not_dispatched",
+                    "triage_revision": triaged.revision,
+                    "log": [],
+                }
+            )
+        return False
     due = task_deadline(triaged.deadlines.resolve_by, triaged.deadlines.onsite_by, now, cap_seconds)
     payload = TaskAssigned(
         task_id=task_id,
@@ -58,7 +69,14 @@ async def create_task(
         "due_at": due,
         "assigned_at": now,
         "log": [],
+        # for the handler's preparation (DOMAIN §2, §9): emotional complainant, complaint grade and its clocks
+        "emotional": triaged.emotional,
+        "triage_revision": triaged.revision,
     }
+    if triaged.proposal is not None:
+        document["grade"] = triaged.proposal.grade
+        document["grade_reply_by"] = triaged.proposal.reply_by
+        document["grade_handled_by"] = triaged.proposal.handled_by
     links = {"duplicate_of": triaged.duplicate_of, "related_to": triaged.related_to, "incident_id": triaged.incident_id}
     document.update({name: value for name, value in links.items() if value})  # linked, not dropped
     return await repo.add_once(document, event)

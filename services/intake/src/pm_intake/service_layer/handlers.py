@@ -217,10 +217,21 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
         if doc is None or envelope.id in doc.get("processed_events", []):
             return
         current = doc["status"]
-        status = lifecycle.status_after(current, proposed) if proposed else current
+        step_proposed, step_extra, step_entry = proposed, extra, entry
+        if isinstance(payload, ComplaintTriaged) and _superseded(doc, payload):
+            # a later decision (a supervisor's review) overtook this one: keep the later one
+            step_proposed, step_extra = "", {}
+            step_entry = {**entry, "note": entry["note"] + "（已被后续决定取代）", "visibility": "internal"}
+        status = lifecycle.status_after(current, step_proposed) if step_proposed else current
         if current in lifecycle.TERMINAL_STATUSES:  # late work on a withdrawn / closed item: staff-only trace
-            entry = {**entry, "visibility": "internal"}
-        update = {"$set": {"status": status, **extra}, "$push": {"timeline": entry}}
+            step_entry = {**step_entry, "visibility": "internal"}
+        update = {"$set": {"status": status, **step_extra}, "$push": {"timeline": step_entry}}
         if await repo.apply_downstream(complaint_id, envelope.id, current, update):
             return
     raise RuntimeError(f"could not apply {envelope.type} to {complaint_id} after retries")
+
+
+def _superseded(doc: dict[str, Any], triaged: ComplaintTriaged) -> bool:
+    """Whether the register already holds a triage decision at least as recent as this one."""
+    stored = doc.get("triage") or {}
+    return bool(stored) and int(stored.get("revision", 1)) >= triaged.revision

@@ -37,6 +37,7 @@ class MongoTriageRepository:
                 IndexModel([("household", 1), ("received_at", -1)]),
                 IndexModel([("fault_key", 1), ("received_at", 1)]),
                 IndexModel([("decision", 1), ("estate_id", 1)]),
+                IndexModel([("awaiting_review", 1), ("estate_id", 1)], sparse=True),
                 IndexModel([("outbox_pending", 1)]),
             ]
         )
@@ -104,7 +105,7 @@ class MongoTriageRepository:
     async def pending_reviews(
         self, estates: tuple[str, ...], estate_id: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"decision": "needs_review"}
+        query: dict[str, Any] = {"$or": [{"decision": "needs_review"}, {"awaiting_review": True}]}
         if estate_id:
             query["estate_id"] = estate_id
         elif "*" not in estates:
@@ -121,3 +122,12 @@ class MongoTriageRepository:
             query["estate_id"] = {"$in": list(estates)}
         cursor = self.reviews.find(query, {**_HIDE, "result": 0}).sort("reviewed_at", -1).limit(limit)
         return [doc async for doc in cursor]
+
+    async def reviewed_texts(self, estate_id: str | None = None) -> list[tuple[dict[str, Any], str]]:
+        """Every recorded review with the complaint's text (the labels for retraining)."""
+        query: dict[str, Any] = {"estate_id": estate_id} if estate_id else {}
+        pairs: list[tuple[dict[str, Any], str]] = []
+        async for review in self.reviews.find(query, {**_HIDE, "result": 0}).sort("reviewed_at", 1):
+            triage = await self.triages.find_one({"_id": review["_id"]}, {"content": 1}) or {}
+            pairs.append((review, str(triage.get("content") or "")))
+        return pairs

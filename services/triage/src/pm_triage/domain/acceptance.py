@@ -78,6 +78,7 @@ def assess(
     *,
     urgency: str,
     confidence: float,
+    urgent_review: tuple[str, ...] = (),
     out_of_scope_reason: str | None,
     referral: str | None,
     anonymous: bool,
@@ -85,9 +86,11 @@ def assess(
     history: HistoryMatch | None,
     policy: AcceptancePolicy,
 ) -> Assessment:
-    """Accept, refuse, or hold for the supervisor. Urgent items are never held or refused by a rule."""
+    """Accept, refuse, or hold for the supervisor. Urgent items are never held or refused by a rule:
+    an urgent item the classifier was unsure of (``urgent_uncertain``) is accepted — dispatched as
+    urgent at once — and also queued for the supervisor (its review reasons say why)."""
     if urgency == "urgent":
-        return Assessment("accepted")
+        return Assessment("accepted", review_reasons=urgent_review)
     proposal = (
         litigation_rule(out_of_scope_reason)
         or repeat_rule(history)

@@ -41,10 +41,29 @@ class ReviewOutcome:
     changed: tuple[str, ...]
 
 
+URGENT_UNCERTAIN = "urgent_uncertain"
+
+
+def awaits_review(current: dict[str, object]) -> bool:
+    """Held for a supervisor, or dispatched as urgent on an uncertain signal (fail-safe) and queued."""
+    reasons = current.get("review_reasons") or ()
+    return current.get("decision") == "needs_review" or (
+        current.get("decision") == "accepted" and URGENT_UNCERTAIN in reasons  # type: ignore[operator]
+    )
+
+
 def decide_review(current: dict[str, object], command: ReviewCommand) -> ReviewOutcome:
-    """Apply a review to the current triage result (the fields of ``complaint.triaged``)."""
-    if current.get("decision") != "needs_review":
+    """Apply a review to the current triage result (the fields of ``complaint.triaged``).
+
+    An urgent item already dispatched on an uncertain signal can be confirmed or overridden (the
+    supervisor's label is recorded for retraining), not refused: its task is under way."""
+    if not awaits_review(current):
         raise NotAwaitingReview(str(current.get("complaint_id")), str(current.get("decision")))
+    if current.get("decision") == "accepted" and command.action == "reject":
+        raise InvalidReview(
+            "已按紧急派单的事项不能不予受理，请用 override 修改分类",
+            "an urgent item already dispatched cannot be refused; override it",
+        )
     if command.action != "confirm" and not (command.note and command.note.strip()):
         raise InvalidReview("修改或不予受理必须填写理由", "a note (why) is required to override or reject")
     category = str(command.category or current["category"])

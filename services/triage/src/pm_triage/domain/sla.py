@@ -48,6 +48,13 @@ class SlaPolicy(BaseModel):
     complex_plan_working_days: int = Field(5, ge=0, le=60)  # Z: a plan for a group-wide (complex) problem
     suggestion_reply_working_days: int = Field(7, ge=0, le=60)  # A
     dispatch_working_days: int = Field(1, ge=0, le=10)
+    # complaint grades (DOMAIN §9): reply (回复) and handled (处理完毕) are two clocks
+    major_reply_hours: float = Field(2.0, gt=0, le=72)
+    major_handled_working_days: int = Field(3, ge=0, le=60)
+    important_reply_working_days: int = Field(1, ge=0, le=60)
+    important_handled_working_days: int = Field(2, ge=0, le=60)
+    minor_reply_hours: float = Field(2.0, gt=0, le=72)
+    minor_handled_working_days: int = Field(1, ge=0, le=60)
     by_category: dict[CategoryName, SlaTargets] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -112,3 +119,20 @@ def compute_deadlines(
         resolve_by=resolve_by,
         warnings=tuple(warnings),
     )
+
+
+def grade_deadlines(
+    received_at: datetime, grade: str, policy: SlaPolicy, calendar: HolidayCalendar
+) -> tuple[datetime, datetime]:
+    """(reply_by, handled_by) of a complaint grade: major reply 2 h / handled 3 working days,
+    important 1 / 2 working days, minor 2 h / 1 working day (DOMAIN §9 defaults)."""
+
+    def working(n: int) -> datetime:
+        due: datetime = add_working_days(received_at, n, policy.timezone, calendar=calendar).due
+        return due
+
+    if grade == "major":
+        return add_hours(received_at, policy.major_reply_hours).due, working(policy.major_handled_working_days)
+    if grade == "important":
+        return working(policy.important_reply_working_days), working(policy.important_handled_working_days)
+    return add_hours(received_at, policy.minor_reply_hours).due, working(policy.minor_handled_working_days)

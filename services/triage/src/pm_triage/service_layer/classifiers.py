@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pm_triage.domain.classification import Classifier, compile_lexicon, load_default_lexicon, merge_lexicon
-from pm_triage.domain.classification.ngram_model import NaiveBayes, load_models
+from pm_triage.domain.classification.linear_model import TriageModel, load_triage_model
 from pm_triage.domain.grouping import FacilityCatalog
 
 
@@ -26,16 +26,16 @@ class EstateRules:
 
 
 class EstateClassifiers:
-    def __init__(self, store: LexiconStore, *, use_ngram_model: bool = True) -> None:
+    def __init__(self, store: LexiconStore, *, model: TriageModel | None = None, use_model: bool = True) -> None:
         self._store = store
         self._base = load_default_lexicon()
-        self._models: dict[str, NaiveBayes] | None = load_models() if use_ngram_model else None
+        self._model: TriageModel | None = model or (load_triage_model() if use_model else None)
         self._default = self.build(None, None)
         self._cache: dict[str, EstateRules] = {}
 
     def build(self, overlay: dict[str, Any] | None, revision: str | None) -> EstateRules:
         lexicon = compile_lexicon(merge_lexicon(self._base, overlay))
-        return EstateRules(Classifier(lexicon, self._models), FacilityCatalog.default(overlay), revision)
+        return EstateRules(Classifier(lexicon, self._model), FacilityCatalog.default(overlay), revision)
 
     @property
     def base_lexicon(self) -> dict[str, Any]:

@@ -9,11 +9,12 @@ from typing import Any, Protocol
 
 from pm_common.calendar import HolidayCalendar
 from pm_common.events import ComplaintReceived, ComplaintTriaged, Envelope, Evidence, TaskCompleted, new_event
+from pm_common.events.payloads import TriageProposal
 from pm_triage.domain.acceptance import AcceptancePolicy, assess
 from pm_triage.domain.duplicates import EarlierItem, HistoryMatch, HistoryPolicy, household_key, match_history
 from pm_triage.domain.grouping import fault_key, fault_place
 from pm_triage.domain.incidents import IncidentPolicy, overlaps
-from pm_triage.domain.sla import SlaPolicy, compute_deadlines
+from pm_triage.domain.sla import SlaPolicy, compute_deadlines, grade_deadlines
 from pm_triage.service_layer.classifiers import EstateClassifiers
 
 SOURCE = "pm/triage"
@@ -87,6 +88,7 @@ async def triage_received(
     has_contact = not received.anonymous and bool(received.owner_phone_masked)
     assessment = assess(
         urgency=urgency,
+        urgent_review=tuple(result.review_reasons) if result.urgency == "urgent" else (),
         confidence=result.confidence,
         out_of_scope_reason=result.out_of_scope_reason,
         referral=result.referral,
@@ -95,8 +97,16 @@ async def triage_received(
         history=history,
         policy=rules.acceptance,
     )
-    deadlines = compute_deadlines(
-        at, urgency, result.category, await repo.policy(received.estate_id), calendar, result.scope
+    policy = await repo.policy(received.estate_id)
+    deadlines = compute_deadlines(at, urgency, result.category, policy, calendar, result.scope)
+    grade = "important" if urgency == "urgent" and result.grade == "minor" else result.grade  # reported urgent
+    reply_by, handled_by = grade_deadlines(at, grade, policy, calendar)
+    proposal = TriageProposal(
+        model_version=result.model_version,
+        grade=grade,
+        grade_evidence=tuple(result.grade_evidence) if grade == result.grade else ("urgency_reported",),
+        reply_by=reply_by,
+        handled_by=handled_by,
     )
     payload = ComplaintTriaged(
         complaint_id=cid,
@@ -118,6 +128,7 @@ async def triage_received(
         fault_key=key,
         incident_id=incident_id,
         received_at=at,
+        proposal=proposal,
     )
     event = new_event(payload, source=SOURCE, estate_id=received.estate_id, cause=envelope, now=now)
     document = {
@@ -135,6 +146,8 @@ async def triage_received(
         "decision": assessment.decision,
         "triaged_at": now,
     }
+    if assessment.decision == "accepted" and assessment.review_reasons:  # urgent, dispatched, and queued
+        document["awaiting_review"] = True
     if received.resolved_at_intake:
         # answered and closed on the spot (当场答复): classified for the statistics, nothing to dispatch
         document["decision"] = "closed_at_intake"

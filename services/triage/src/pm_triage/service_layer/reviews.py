@@ -67,6 +67,7 @@ async def review_triage(
             "deadlines": deadlines,
             "triaged_at": now,
             "review": review,
+            "revision": original.revision + 1,  # consumers keep it even if it overtakes the original
         }
     )
     payload = ComplaintTriaged.model_validate(payload.model_dump())  # re-validate the literals

@@ -1,48 +1,64 @@
-"""The explainable triage classifier: lexicon rules first, a character n-gram model second."""
+"""The explainable triage classifier: compositional hazard rules, a linear model over character
+n-grams, jieba words and hazard features, and the lexicon (estate-extensible) as evidence.
+
+Urgency is decided with asymmetric cost (``decision.decide_urgent``); category adds the lexicon's
+weights to the model's log-probabilities; out-of-scope combines the model's matter label with the
+lexicon's named rules; the grade (重大/重要/轻微) is proposed with evidence (``grade.py``).
+"""
 
 from __future__ import annotations
 
 import math
+from importlib import resources
 from typing import Any
 
+import yaml
+
 from . import rules
+from .decision import DecisionPolicy, decide_urgent, leading_hazard
+from .features import features
+from .grade import propose_grade
+from .hazards import HazardHit, HazardRules
 from .lexicon import CompiledLexicon, compile_lexicon, load_default_lexicon, merge_lexicon
+from .linear_model import TriageModel, load_triage_model
 from .models import CATEGORIES, Category, Classification, Evidence, OutOfScopeReason, Scope, Urgency
-from .ngram_model import NaiveBayes, load_models
-from .text import char_ngrams, normalize
+from .text import content_chars, normalize
+
+
+def load_referrals() -> dict[str, str]:
+    raw = resources.files(__package__).joinpath("referrals.yaml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in (yaml.safe_load(raw) or {}).items()}
 
 
 class Classifier:
-    """Classifies an owner's text into category, urgency and scope, flags out-of-scope matters
-    and emotional complainants, and explains every decision with evidence.
-
-    Urgency is rule-first: any urgent trigger (lift entrapment, gas, burst pipe, water into
-    electrics, fire/smoke, a person in danger, power/water cut) makes the item urgent whatever
-    the statistical model says. Category and the general/suggestion split add the lexicon
-    weights to a clipped naive-Bayes log-posterior so unseen phrasing still lands somewhere.
-    """
+    """Classifies an owner's text into category, urgency, scope and grade, flags out-of-scope
+    matters and emotional complainants, and explains every decision with evidence."""
 
     def __init__(
         self,
         lexicon: CompiledLexicon,
-        models: dict[str, NaiveBayes] | None = None,
+        model: TriageModel | None = None,
         *,
-        ngram_weight: float = 0.3,
-        ngram_clip: float = 6.0,
-        tone_ngram_weight: float = 0.3,
+        hazards: HazardRules | None = None,
+        policy: DecisionPolicy | None = None,
+        referrals: dict[str, str] | None = None,
     ) -> None:
         self._lex = lexicon
-        self._models = models or {}
-        self._ngram_weight = ngram_weight
-        self._ngram_clip = ngram_clip
-        self._tone_ngram_weight = tone_ngram_weight
+        self._model = model
+        self._hazards = hazards or HazardRules.default(lexicon.replacements)
+        self._policy = policy or DecisionPolicy()
+        self._referrals = referrals if referrals is not None else load_referrals()
+        self._segmenter = model.segmenter() if model is not None else None
 
     @classmethod
-    def default(cls, extra_lexicon: dict[str, Any] | None = None, *, use_ngram_model: bool = True) -> Classifier:
-        """The packaged lexicon (optionally with an estate's extra lexicon merged over it) and the
-        packaged n-gram model."""
+    def default(cls, extra_lexicon: dict[str, Any] | None = None, *, use_model: bool = True) -> Classifier:
+        """The packaged lexicon (optionally with an estate's overlay merged over it) and model."""
         lexicon = compile_lexicon(merge_lexicon(load_default_lexicon(), extra_lexicon))
-        return cls(lexicon, load_models() if use_ngram_model else None)
+        return cls(lexicon, load_triage_model() if use_model else None)
+
+    @property
+    def model_version(self) -> str | None:
+        return self._model.version if self._model else None
 
     def normalized(self, text: str) -> str:
         """The text as the rules see it: folded, with dialect words, typos and variants mapped."""
@@ -51,22 +67,52 @@ class Classifier:
     def classify(self, text: str) -> Classification:
         norm, applied = normalize(text, self._lex.replacements)
         evidence = [Evidence(feature="normalized", value=f"{a}→{b}", weight=0.0) for a, b in applied]
-        grams = char_ngrams(norm)
+        litigation = rules.litigation(self._lex, norm)
+        hits = self._hazards.find(norm)
+        if litigation is not None:  # a matter before a court is not an emergency in progress
+            hits = [HazardHit(h.family, h.category, h.life_safety, h.object, h.state, "risk", h.start) for h in hits]
+        evidence += [
+            Evidence(feature=f"hazard:{h.family}:{h.modality}", value=h.evidence_value, weight=1.0) for h in hits
+        ]
+        feats = features(norm, hits, self._segmenter) if self._segmenter else {}
+        lexical = rules.urgent_cues(self._lex, norm)
+        evidence += lexical.evidence
+        lexical_signal = lexical.triggered and any(  # a lexicon trigger inside a described risk is none
+            self._hazards.modality_at(norm, norm.find(e.value.split("+")[0])) != "risk"
+            for e in lexical.evidence
+            if e.feature == "urgency:urgent" or e.feature.startswith("rule:")
+        )
 
-        urgent = rules.urgent_cues(self._lex, norm)
-        category, p_category, cat_evidence, best_lex = self._category(norm, grams, urgent)
-        urgency, p_urgency, urg_evidence = self._urgency(norm, grams, urgent)
-        evidence += urgent.evidence + urg_evidence + cat_evidence
+        p_urg = self._model.urgency.proba(feats) if self._model else None
+        decision = decide_urgent(hits, p_urg["urgent"] if p_urg else None, lexical_signal, self._policy)
+        lead = leading_hazard(hits) if decision.urgent else None
+        category, p_category = self._category(norm, feats, lead, evidence)
+        urgency, p_urgency = self._urgency(norm, decision.urgent, p_urg, evidence)
+        if p_urg is not None:
+            evidence.append(Evidence(feature="model:urgent", value=decision.reason, weight=round(p_urg["urgent"], 3)))
+        review: list[str] = []
+        if decision.urgent and decision.uncertain:
+            review.append("urgent_uncertain")
+            evidence.append(Evidence(feature="review:urgent_uncertain", value=decision.reason, weight=0.0))
 
         reason: OutOfScopeReason | None = None
         referral: str | None = None
-        if not urgent.triggered:
-            reason, referral, category = self._out_of_scope(norm, best_lex, category, evidence)
+        p_out = 1.0
+        if not decision.urgent:
+            reason, referral, category = self._out_of_scope(norm, feats, litigation, category, evidence)
+            if reason == "outside_duties" and self._model is not None:
+                p_out = self._refusal_confidence(feats, evidence)
         scope, scope_evidence = rules.scope_of(self._lex, norm)
         evidence += scope_evidence
         emotional, emotional_terms, _ = rules.emotional_cues(self._lex, norm)
         if emotional:
             evidence.append(Evidence(feature="emotional", value="、".join(emotional_terms), weight=1.0))
+        grade = propose_grade(
+            norm, urgent=decision.urgent, hazard=lead, scope=scope, emotional=emotional,
+            category=category, out_of_scope=reason is not None,
+        )  # fmt: skip
+        evidence += [Evidence(feature=f"grade:{grade.grade}", value=item, weight=0.0) for item in grade.evidence]
+        confidence = p_urgency if decision.urgent else min(math.sqrt(p_category * p_urgency), p_out)
         return Classification(
             category=category,
             urgency=urgency,
@@ -74,66 +120,100 @@ class Classifier:
             out_of_scope=reason is not None,
             out_of_scope_reason=reason,
             referral=referral,
-            confidence=round(math.sqrt(p_category * p_urgency), 3),
+            confidence=round(min(max(confidence, 0.0), 1.0), 3),
             evidence=evidence,
             emotional=emotional,
             emotional_evidence=emotional_terms,
+            grade=grade.grade,
+            grade_evidence=list(grade.evidence),
+            review_reasons=review,
+            model_version=self.model_version,
         )
 
-    def _category(
-        self, text: str, grams: list[str], urgent: rules.UrgencyCues
-    ) -> tuple[Category, float, list[Evidence], float]:
-        lexical, evidence = rules.category_terms(self._lex, text)
-        for name, bias in urgent.category_bias.items():
-            if name in lexical:
-                lexical[name] += bias
-        best_lex = max(lexical.values())
-        scores = dict(lexical)
-        model = self._models.get("category")
-        if model is not None and grams:
-            posterior = model.log_posterior(grams)
-            for name in CATEGORIES:
-                scores[name] += self._ngram_weight * max(posterior.get(name, -self._ngram_clip), -self._ngram_clip)
-        category = max(CATEGORIES, key=lambda name: scores[name])
-        if model is not None:
-            for gram, weight in model.strongest(grams, category):
-                evidence.append(Evidence(feature=f"ngram:{category}", value=gram, weight=weight))
-        return category, _softmax_top(scores, category), evidence, best_lex
+    def _refusal_confidence(self, feats: dict[str, float], evidence: list[Evidence]) -> float:
+        """Model-decided: the model's P(out of scope). Rule-decided: trusted unless the model is
+        nearly sure it is in scope; then a supervisor decides (below the auto-refusal confidence)."""
+        assert self._model is not None
+        p_in = self._model.matter.proba(feats).get("in_scope", 0.0)
+        if any(e.feature.startswith("out_of_scope:outside_duties") and e.value == "model" for e in evidence):
+            return 1.0 - p_in
+        return self._policy.disputed_refusal_confidence if p_in >= self._policy.model_in_scope_veto else 1.0
 
-    def _urgency(self, text: str, grams: list[str], urgent: rules.UrgencyCues) -> tuple[Urgency, float, list[Evidence]]:
-        balance, evidence = rules.tone_cues(self._lex, text)
-        if urgent.triggered:
-            margin = urgent.score - self._lex.urgent_threshold + 1.0
-            return "urgent", _sigmoid(margin), evidence
-        model = self._models.get("urgency")
-        if model is not None and grams:
-            posterior = model.log_posterior(grams)
-            lean = posterior.get("suggestion", -9.0) - posterior.get("general", -9.0)
-            lean = max(-self._ngram_clip, min(self._ngram_clip, lean)) * self._tone_ngram_weight
-            evidence.append(Evidence(feature="ngram:suggestion", value="naive_bayes", weight=round(lean, 3)))
-            balance += lean
-        if balance > 0:
-            return "suggestion", _sigmoid(balance), evidence
-        return "general", _sigmoid(-balance + 0.5), evidence
+    def _category(
+        self, text: str, feats: dict[str, float], lead: HazardHit | None, evidence: list[Evidence]
+    ) -> tuple[Category, float]:
+        lexical, lex_evidence = rules.category_terms(self._lex, text)
+        evidence += lex_evidence
+        if self._model is None:
+            scores = dict(lexical)
+        else:
+            proba = self._model.category.proba(feats)
+            weight = self._policy.lexicon_weight
+            scores = {c: math.log(max(proba.get(c, 0.0), 1e-6)) + weight * lexical[c] for c in CATEGORIES}
+            scores["other"] -= self._policy.other_penalty
+        if lead is not None and lead.category in scores:
+            scores[lead.category] += self._policy.hazard_category_bias
+            evidence.append(Evidence(feature=f"category:{lead.category}", value=f"hazard:{lead.family}", weight=1.5))
+        category = max(CATEGORIES, key=lambda name: scores[name])
+        if self._model is not None:
+            for name, weight in self._model.category.strongest(feats, category):
+                evidence.append(Evidence(feature=f"model:{category}", value=name, weight=weight))
+        return category, _softmax_top(scores, category)
+
+    def _urgency(
+        self, text: str, urgent: bool, p_urg: dict[str, float] | None, evidence: list[Evidence]
+    ) -> tuple[Urgency, float]:
+        if urgent:
+            return "urgent", max(p_urg["urgent"], 0.5) if p_urg else 0.9
+        balance, tone = rules.tone_cues(self._lex, text)
+        evidence += tone
+        if p_urg is None:
+            return ("suggestion", _sigmoid(balance)) if balance > 0 else ("general", _sigmoid(-balance + 0.5))
+        lean = math.log(max(p_urg["suggestion"], 1e-6) / max(p_urg["general"], 1e-6))
+        lean += self._policy.tone_weight * balance
+        evidence.append(Evidence(feature="model:suggestion", value="log-odds", weight=round(lean, 3)))
+        return ("suggestion", _sigmoid(lean)) if lean > 0 else ("general", _sigmoid(-lean))
 
     def _out_of_scope(
-        self, text: str, best_lex: float, category: Category, evidence: list[Evidence]
+        self,
+        text: str,
+        feats: dict[str, float],
+        litigation: Evidence | None,
+        category: Category,
+        evidence: list[Evidence],
     ) -> tuple[OutOfScopeReason | None, str | None, Category]:
-        found = rules.litigation(self._lex, text)
-        if found is not None:
-            evidence.append(found)
+        if litigation is not None:
+            evidence.append(litigation)
             return "in_litigation", self._lex.litigation.get("referral"), category
-        outside = rules.outside_duties(self._lex, text)
-        if outside is not None:
-            found_evidence, rule = outside
-            evidence.append(found_evidence)
-            if rule.category in CATEGORIES:
-                category = rule.category
-            return "outside_duties", rule.referral, category
-        vague = rules.no_facts(self._lex, text, best_lex)
-        if vague is not None:
-            evidence.append(vague)
+        proba = self._model.matter.proba(feats) if self._model else {"in_scope": 1.0}
+        top = max(proba, key=lambda k: proba[k])
+        rule = rules.outside_duties(self._lex, text)
+        if top.startswith("outside_duties") and proba[top] >= self._policy.outside_duties_min:
+            kind = top.split(":", 1)[1] if ":" in top else "unknown"
+            evidence.append(
+                Evidence(feature=f"out_of_scope:outside_duties:{kind}", value="model", weight=round(proba[top], 3))
+            )
+            referral = (
+                self._referrals.get(kind) or (rule[1].referral if rule else None) or self._referrals.get("unknown")
+            )
+            return "outside_duties", referral, category
+        if rule is not None and proba.get("in_scope", 1.0) < self._policy.rule_in_scope_max:
+            found, matched = rule
+            evidence.append(found)
+            if matched.category in CATEGORIES:
+                category = matched.category
+            return "outside_duties", matched.referral, category
+        lexical, _ = rules.category_terms(self._lex, text)
+        vague = rules.no_facts(self._lex, text, max(lexical.values()))
+        short = len(content_chars(text)) <= 12 and max(lexical.values()) < 2.5
+        if vague is not None or (top == "no_facts" and proba[top] >= 0.5 and short):
+            evidence.append(
+                vague or Evidence(feature="out_of_scope:no_facts", value="model", weight=round(proba[top], 3))
+            )
             return "no_facts", None, "other"
+        if top == "in_litigation" and proba[top] >= 0.6:
+            evidence.append(Evidence(feature="out_of_scope:in_litigation", value="model", weight=round(proba[top], 3)))
+            return "in_litigation", self._lex.litigation.get("referral"), category
         return None, None, category
 
 

@@ -11,6 +11,7 @@ from pm_common.events.payloads import Scope as Scope
 from pm_common.events.payloads import Urgency as Urgency
 
 OutOfScopeReason = Literal["outside_duties", "in_litigation", "no_facts"]
+Grade = Literal["major", "important", "minor"]
 
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
@@ -20,9 +21,9 @@ SCOPES: tuple[Scope, ...] = get_args(Scope)
 class Evidence(BaseModel):
     """One reason behind a decision: which feature fired, on what text, with what weight.
 
-    `feature` is namespaced: ``category:<name>``, ``ngram:<name>``, ``urgency:<level>``,
-    ``rule:<rule name>``, ``scope:<level>``, ``out_of_scope:<reason>``, ``emotional``,
-    ``normalized``.
+    `feature` is namespaced: ``hazard:<family>:<now|risk>``, ``model:<label>``, ``category:<name>``,
+    ``urgency:<level>``, ``rule:<rule name>``, ``scope:<level>``, ``out_of_scope:<reason>``,
+    ``grade:<grade>``, ``review:<reason>``, ``emotional``, ``normalized``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,3 +48,9 @@ class Classification(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     emotional: bool = False
     emotional_evidence: list[str] = Field(default_factory=list)
+    grade: Grade = "minor"
+    grade_evidence: list[str] = Field(default_factory=list)
+    review_reasons: list[str] = Field(
+        default_factory=list, description="urgent_uncertain: urgent on a credible signal the model does not confirm"
+    )
+    model_version: str | None = None

@@ -1,4 +1,4 @@
-"""Text helpers: normalisation, forward maximum term matching and character n-grams."""
+"""Text helpers: normalisation and forward maximum term matching."""
 
 from __future__ import annotations
 
@@ -92,11 +92,3 @@ def preceded_by(text: str, start: int, prefixes: Iterable[str], window: int = 3)
 def content_chars(text: str) -> str:
     """The text with punctuation, symbols and spaces removed (digits and CJK kept)."""
     return _NON_CONTENT_RE.sub("", text)
-
-
-def char_ngrams(text: str) -> list[str]:
-    """Character unigrams and bigrams of the content characters, digits folded to '0'."""
-    body = re.sub(r"[0-9]+", "0", content_chars(text))
-    grams = list(body)
-    grams.extend(body[i : i + 2] for i in range(len(body) - 1))
-    return grams

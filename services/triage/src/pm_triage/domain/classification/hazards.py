@@ -1,0 +1,219 @@
+"""Compositional hazard rules: a hazard object near a dangerous state, happening now or imminent.
+
+Not a phrase list: each family (``hazards.yaml``) has objects and states written independently,
+and a hit is any object–state pair within a window, or a state that is dangerous on its own. The
+modality decides the urgency: without a present cue (现在, 正在, 还在 …) a hit with a risk cue nearby
+(万一, 隐患, 以后, 修好了 …) is a latent risk (general), one with only a past cue (昨天, 上次 …) is a
+past event not said to be over (a credible signal for review), otherwise it is happening now. See
+docs/triage-taxonomy.md §1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+from .text import normalize
+
+Modality = Literal["now", "past", "risk"]
+DEFAULT_FILE = "hazards.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class HazardHit:
+    family: str
+    category: str
+    life_safety: bool
+    object: str
+    state: str
+    modality: Modality
+    start: int
+
+    @property
+    def evidence_value(self) -> str:
+        return f"{self.object}+{self.state}" if self.object else self.state
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    category: str
+    life_safety: bool
+    objects: tuple[str, ...]
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+    alone: tuple[str, ...]
+    alone_now: tuple[str, ...] = ()
+    benign: tuple[str, ...] = ()  # a harmless source nearby (烧纸 → 烟很大) voids a state alone ...
+    flames: tuple[str, ...] = ()  # ... unless it is one of these (着火, 火苗, 点着)
+
+
+class HazardRules:
+    """Finds hazard hits in normalised text (pure; built once from the packaged YAML)."""
+
+    def __init__(self, spec: dict[str, Any], replacements: dict[str, str] | None = None) -> None:
+        def norm(terms: Any) -> tuple[str, ...]:  # the gap mark survives normalisation
+            return tuple(
+                GAP.join(normalize(part, replacements or {})[0] for part in str(t).split(GAP)) for t in terms or ()
+            )
+
+        self.window = int(spec.get("window", 12))
+        self.context = int(spec.get("context", 14))
+        self.negators = norm(spec.get("negators"))
+        self.risk_cues = norm(spec.get("risk_cues"))
+        self.past_cues = norm(spec.get("past_cues"))
+        self.present_cues = norm(spec.get("present_cues"))
+        self.presence_cues = norm(spec.get("presence_cues"))
+        self.neutral = tuple(sorted(norm(spec.get("neutral")), key=len, reverse=True))
+        self.planned = norm(spec.get("planned"))
+        self.families = tuple(
+            Family(
+                name=name,
+                category=str(body["category"]),
+                life_safety=bool(body.get("life_safety", False)),
+                objects=norm(body.get("objects")),
+                strong=norm(body.get("strong")),
+                weak=norm(body.get("weak")),
+                alone=norm(body.get("alone")),
+                alone_now=norm(body.get("alone_now")),
+                benign=norm(body.get("benign")),
+                flames=norm(body.get("flames")),
+            )
+            for name, body in (spec.get("families") or {}).items()
+        )
+
+    @classmethod
+    def default(cls, replacements: dict[str, str] | None = None) -> HazardRules:
+        raw = resources.files(__package__).joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
+        return cls(yaml.safe_load(raw), replacements)
+
+    def find(self, text: str) -> list[HazardHit]:
+        masked = self._mask(text)
+        hits: list[HazardHit] = []
+        for family in self.families:
+            hit = self._family_hit(family, masked)
+            if hit is not None:
+                hits.append(hit)
+        return hits
+
+    def _mask(self, text: str) -> str:
+        for term in self.neutral:
+            if term in text:
+                text = text.replace(term, "\u3000" * len(term))
+        return text
+
+    def _family_hit(self, family: Family, text: str) -> HazardHit | None:
+        best: HazardHit | None = None
+        for state, start in _occurrences(text, family.alone):
+            if self._negated(text, start):
+                continue
+            if family.name == "outage" and self._planned(text, start):
+                continue
+            if family.benign and self._near(text, start, family.benign) and not any(f in state for f in family.flames):
+                continue
+            best = _prefer(best, self._hit(family, "", state, start, text))
+        for state, start in _occurrences(text, family.alone_now):  # only with a present cue (正在偷)
+            if self._near(text, start, self.present_cues) and not self._negated(text, start):
+                best = _prefer(best, self._hit(family, "", state, start, text))
+        for obj, o_start in _occurrences(text, family.objects):
+            lo, hi = max(0, o_start - self.window), o_start + len(obj) + self.window
+            span = text[lo:hi]
+            for state, s_rel in _occurrences(span, family.strong + family.weak):
+                s_start = lo + s_rel
+                if s_start < o_start + len(obj) and s_start + len(state) > o_start:
+                    continue  # the state overlaps the object itself
+                if self._negated(text, s_start) or self._negated(text, min(o_start, s_start)):
+                    continue
+                if state in family.weak and not self._near(text, s_start, self.presence_cues):
+                    continue
+                best = _prefer(best, self._hit(family, obj, state, min(o_start, s_start), text))
+        return best
+
+    def _hit(self, family: Family, obj: str, state: str, start: int, text: str) -> HazardHit:
+        modality = self.modality_at(text, start)
+        return HazardHit(family.name, family.category, family.life_safety, obj, state, modality, start)
+
+    def modality_at(self, text: str, start: int) -> Modality:
+        """now, past (not said to be over) or risk, from the cues around position `start`."""
+        if start < 0 or self._present(text, start):
+            return "now"
+        if self._near(text, start, self.risk_cues):
+            return "risk"
+        if self._near(text, start, self.past_cues):
+            return "past"
+        return "now"
+
+    def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
+        span = text[max(0, start - self.context) : start + self.context + 6]
+        return any(cue in span for cue in cues)
+
+    def _present(self, text: str, start: int) -> bool:
+        """A present cue near the hit, not one that says it is over (现在好了, 现在没了)."""
+        lo = max(0, start - self.context)
+        span = text[lo : start + self.context + 6]
+        for cue in self.present_cues:
+            at = span.find(cue)
+            while at >= 0:
+                after = span[at + len(cue) : at + len(cue) + 3]
+                if not any(word in after for word in ("好", "没", "不", "正常")):
+                    return True
+                at = span.find(cue, at + 1)
+        return False
+
+    def _negated(self, text: str, start: int) -> bool:
+        before = text[max(0, start - 3) : start].replace(" ", "")
+        return any(before.endswith(n) for n in self.negators)
+
+    def _planned(self, text: str, start: int) -> bool:
+        span = text[max(0, start - 10) : start + 16]
+        for cue in self.planned:
+            at = span.find(cue)
+            if at >= 0 and not any(n in span[max(0, at - 6) : at] for n in ("没", "无", "不")):
+                return True
+        return False
+
+
+GAP = "…"  # in a term: up to GAP_CHARS characters of anything (冒…烟 matches 冒出好多烟)
+GAP_CHARS = 5
+
+
+@lru_cache(maxsize=4096)
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(f".{{0,{GAP_CHARS}}}".join(re.escape(part) for part in term.split(GAP)))
+
+
+@lru_cache(maxsize=1024)
+def _by_first_char(terms: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for term in terms:
+        if term:
+            index.setdefault(term[0], []).append(term)
+    return {char: tuple(group) for char, group in index.items()}
+
+
+def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
+    found: list[tuple[str, int]] = []
+    index = _by_first_char(terms)
+    chars = set(text)
+    for term in (t for char in chars & index.keys() for t in index[char]):
+        if GAP in term:
+            found.extend((m.group(0), m.start()) for m in _pattern(term).finditer(text))
+            continue
+        start = text.find(term)
+        while start >= 0:
+            found.append((term, start))
+            start = text.find(term, start + 1)
+    return found
+
+
+def _prefer(current: HazardHit | None, new: HazardHit) -> HazardHit:
+    """Within one family, now beats past beats risk; else the first found stays."""
+    order = {"now": 0, "past": 1, "risk": 2}
+    if current is None or order[new.modality] < order[current.modality]:
+        return new
+    return current
