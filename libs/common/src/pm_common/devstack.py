@@ -92,12 +92,6 @@ class Stack:
         if pending:
             raise TimeoutError(f"services not ready after {timeout}s: {sorted(pending)} (logs in {self.log_dir})")
 
-    def kill(self, service: str) -> int:
-        """``kill -9`` one service (no graceful shutdown); returns its exit status."""
-        proc = self.processes[service]
-        proc.send_signal(signal.SIGKILL)
-        return proc.wait(timeout=15)
-
     def stop(self, only: tuple[str, ...] | None = None) -> None:
         names = [n for n in self.processes if only is None or n in only]
         for name in names:
