@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench lint token contract
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench bench-ledger seed lint token contract
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -53,6 +53,12 @@ faults-full: setup  ## the same scenarios with 100 items each (PM_FAULTS_N overr
 
 bench: setup
 	$(BIN)/python bench/ferretdb_workload.py
+
+bench-ledger: setup  ## ledger first-page latency at BENCH_N (100000) items vs a raw _id read
+	$(BIN)/python bench/ledger.py --explain
+
+seed: setup  ## load N realistic items into intake's DB: make seed N=100000 [DB=name]
+	$(BIN)/python tools/seed.py $(or $(N),1000) $(if $(DB),--db $(DB))
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -97,7 +97,16 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), settings.housekeeping_seconds)
 
+    async def warm_ledger_index(stop: asyncio.Event) -> None:
+        """Load the ledger index views once, so the first staff query is as fast as the next."""
+        try:
+            rows = await adapters.repo.index.warm()
+            log.info("ledger index loaded: %d rows", rows)
+        except Exception as exc:
+            log.warning("ledger index warm-up failed (queries load it on demand): %s", type(exc).__name__)
+
     runtime.add_job(housekeeping)
+    runtime.add_job(warm_ledger_index)
     return runtime
 
 

@@ -6,7 +6,8 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from pm_intake.domain.ledger import LedgerQuery
+from pm_intake.domain.ledger import LedgerPage, LedgerQuery, cursor_after, matches, remaining
+from pm_intake.domain.ledger_index import content_of, row_of
 from pm_intake.service_layer.ports import AlreadyExists, Event
 
 ESTATES = {e: {"_id": e, "timezone": "Asia/Shanghai"} for e in ("SUNNY", "JADE")}
@@ -34,6 +35,7 @@ class FakeRepo:
         self.docs: dict[str, dict[str, Any]] = {}
         self.events: list[Event] = []
         self.counters: dict[str, int] = {}
+        self.reindexed: list[str] = []
 
     async def estate(self, estate_id: str) -> dict[str, Any] | None:
         return ESTATES.get(estate_id)
@@ -82,20 +84,17 @@ class FakeRepo:
     async def for_owner(self, field: str, value: str) -> list[dict[str, Any]]:
         return [self._public(d) for d in self.docs.values() if d.get(field) == value]
 
-    async def search(self, query: LedgerQuery) -> tuple[list[dict[str, Any]], int]:
-        def ok(d: dict[str, Any]) -> bool:
-            return (
-                (query.estates is None or d["estate_id"] in query.estates)
-                and (not query.status or d["status"] == query.status)
-                and (not query.channel or d["channel"] == query.channel)
-                and (not query.text or query.text.lower() in d["registration"]["content"].lower())
-                and (not query.recorder_id or d["recorder_id"] == query.recorder_id)
-                and (query.ids is None or d["_id"] in query.ids)
-            )
+    async def search(self, query: LedgerQuery) -> LedgerPage:
+        """The same filters and keyset order as the Mongo index, straight over the stored documents."""
+        found = {d["_id"]: d for d in self.docs.values() if matches(row_of(d), query, content_of(d))}
+        rows = remaining([row_of(d) for d in found.values()], query)
+        page = rows[: query.page_size]
+        more = len(rows) > len(page)
+        cursor = cursor_after(page[-1], query) if more and page else None
+        return LedgerPage([self._public(found[r.cid]) for r in page], len(found), cursor)
 
-        found = sorted((d for d in self.docs.values() if ok(d)), key=lambda d: d["received_at"], reverse=True)
-        start = (query.page - 1) * query.page_size
-        return [self._public(d) for d in found[start : start + query.page_size]], len(found)
+    async def ensure_indexed(self, complaint_id: str) -> None:
+        self.reindexed.append(complaint_id)
 
 
 class FakeAudit:

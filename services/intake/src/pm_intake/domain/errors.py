@@ -105,3 +105,9 @@ class NoIdentityStored(DomainError):
 
 class OwnerAuthFailed(DomainError):
     code = "owner_auth_failed"
+
+
+class InvalidCursor(DomainError):
+    """A ledger cursor that is malformed or was issued for other filters."""
+
+    code = "invalid_cursor"

@@ -95,4 +95,7 @@ def ledger_row(doc: dict[str, Any]) -> dict[str, Any]:
         "urgency_reported": reg.get("urgency_reported"),
         "received_at": doc.get("received_at"),
         "recorder_id": doc.get("recorder_id"),
+        "category": doc.get("category") or (doc.get("triage") or {}).get("category"),
+        "department": doc.get("department"),
+        "handler_id": doc.get("handler_id"),
     }

@@ -3,6 +3,7 @@
 python -m pm_intake.entrypoints.cli create-key --name "呼叫中心 CTI" --channels phone --estates SUNNY,JADE
 python -m pm_intake.entrypoints.cli list-keys
 python -m pm_intake.entrypoints.cli revoke-key ik_1a2b3c4d5e6f
+python -m pm_intake.entrypoints.cli rebuild-index   # index every stored item once (docs/data-path.md)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from datetime import UTC, datetime
 
 from pm_common.mongo import Mongo
+from pm_intake.adapters.repository import MongoComplaintRepository
 from pm_intake.adapters.stores import MongoIntegrationKeys
 from pm_intake.config import IntakeSettings
 from pm_intake.service_layer import integrations
@@ -31,6 +33,9 @@ async def _run(args: argparse.Namespace) -> int:
         elif args.command == "list-keys":
             for record in await keys.all():
                 print(json.dumps(integrations.public(record), ensure_ascii=False, default=str))
+        elif args.command == "rebuild-index":
+            done = await MongoComplaintRepository(mongo).rebuild_index()
+            print(f"indexed {done} items")
         elif args.command == "revoke-key":
             if not await keys.revoke(args.key_id, datetime.now(UTC)):
                 print(f"no active key {args.key_id}")
@@ -41,7 +46,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Intake administration: integration API keys")
+    parser = argparse.ArgumentParser(description="Intake administration: integration API keys, the ledger index")
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create-key", help="create an API key (printed once)")
     create.add_argument("--name", required=True)
@@ -50,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list-keys")
     revoke = sub.add_parser("revoke-key")
     revoke.add_argument("key_id")
+    sub.add_parser("rebuild-index", help="index every stored item once (data written before the index)")
     return asyncio.run(_run(parser.parse_args(argv)))
 
 

@@ -14,6 +14,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.UnknownEstate: 422,
     e.InvalidRegistration: 422,
     e.InvalidQuery: 422,
+    e.InvalidCursor: 422,
     e.AttachmentTooLarge: 413,
     e.NotFound: 404,
     e.InvalidState: 409,
@@ -41,6 +42,8 @@ def body_of(exc: e.DomainError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if isinstance(exc, (e.InvalidRegistration, e.InvalidQuery)):
         extra["fields"] = [{"field": p.field, "reason": p.reason, "reason_en": p.reason_en} for p in exc.problems]
+    if isinstance(exc, e.InvalidCursor):
+        extra["fields"] = [{"field": "cursor", "reason": exc.zh, "reason_en": exc.en}]
     if isinstance(exc, e.AttachmentTooLarge):
         extra["fields"] = [{"field": exc.field, "reason": exc.zh, "reason_en": exc.en}]
         extra["limit_bytes"] = exc.limit

@@ -142,11 +142,16 @@ LEDGER = {
             "urgency_reported": "urgent",
             "received_at": "2026-11-22T01:20:00Z",
             "recorder_id": "desk-1",
+            "category": "engineering",
+            "department": "engineering",
+            "handler_id": "eng-7",
         }
     ],
     "total": 1,
+    "total_exact": True,
     "page": 1,
     "page_size": 20,
+    "next_cursor": None,
 }
 OWNER_ITEM = {
     "complaint_id": "4f1c…",

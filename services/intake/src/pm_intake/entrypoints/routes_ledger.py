@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from pm_common.api import Staff, require_role
-from pm_common.events.payloads import Channel
+from pm_common.events.payloads import Category, Channel
 from pm_intake.domain.ledger import LedgerQuery, estate_scope
 from pm_intake.domain.model import Status
 from pm_intake.entrypoints import examples
@@ -22,8 +22,12 @@ READERS = ("front_desk", "supervisor", "project_manager", "handler", "leadership
 
 @router.get(
     "/complaints",
-    summary="台账查询：按项目、状态、渠道、日期、关键词 / search the ledger",
-    description="只返回本人负责项目的数据；联系人信息为脱敏形式；按登记时间倒序分页。",
+    summary="台账查询：按项目、状态、渠道、类别、承办人、日期、关键词 / search the ledger",
+    description=(
+        "只返回本人负责项目的数据；联系人信息为脱敏形式；按登记时间倒序。翻页：把上一页的 `next_cursor` "
+        "作为 `cursor` 传入（键集分页，条件须与上一页相同）；`page` 仍可用。关键词按字符二元组索引检索，"
+        "不区分全角半角与大小写。"
+    ),
     responses=examples.response(examples.LEDGER),
 )
 async def search_ledger(
@@ -32,9 +36,13 @@ async def search_ledger(
     estate_id: Annotated[str | None, Query(description="项目编号，如 SUNNY")] = None,
     status: Annotated[Status | None, Query(description="状态")] = None,
     channel: Annotated[Channel | None, Query(description="渠道")] = None,
+    category: Annotated[Category | None, Query(description="类别（分诊后），如 engineering")] = None,
+    handler: Annotated[str | None, Query(max_length=100, description="承办人编号（派单后）")] = None,
+    department: Annotated[str | None, Query(max_length=100, description="承办部门（派单后），如 engineering")] = None,
     date_from: Annotated[datetime | None, Query(description="登记时间起（含），ISO 8601")] = None,
     date_to: Annotated[datetime | None, Query(description="登记时间止（不含），ISO 8601")] = None,
     q: Annotated[str | None, Query(max_length=100, description="内容关键词，如 漏水")] = None,
+    cursor: Annotated[str | None, Query(max_length=400, description="上一页返回的 next_cursor")] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
@@ -43,9 +51,13 @@ async def search_ledger(
         estates=estate_scope(staff.estates, estate_id),
         status=status,
         channel=channel,
+        category=category,
+        handler=handler,
+        department=department,
         date_from=date_from,
         date_to=date_to,
-        text=q,
+        text=q.strip() if q and q.strip() else None,
+        cursor=cursor,
         page=page,
         page_size=page_size,
     )

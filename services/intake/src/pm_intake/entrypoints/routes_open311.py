@@ -193,7 +193,7 @@ async def _requests(request: Request, deps: Deps, settings: Settings, ids: list[
         await enforce_rate(
             deps, f"ip:{client_address(request)}", settings.rate_limit_requests, settings.rate_limit_window_seconds
         )
-        docs, _ = await deps.repo.search(LedgerQuery(ids=tuple(ids[:50]), page_size=50))
+        docs = (await deps.repo.search(LedgerQuery(ids=tuple(ids[:50]), page_size=50))).docs
         return [open311.request_view(d, full=False) for d in docs if d["status"] != "draft"]
     jurisdiction = params.get("jurisdiction_id")
     estates = integration.estates if "*" not in integration.estates else None
@@ -212,7 +212,7 @@ async def _requests(request: Request, deps: Deps, settings: Settings, ids: list[
         )
     except ValueError:
         raise Open311Error(400, "日期格式错误（应为 W3C 格式）", "start_date/end_date must be W3C datetimes") from None
-    docs, _ = await deps.repo.search(query)
+    docs = (await deps.repo.search(query)).docs
     codes = set(filter(None, params.get("service_code", "").split(",")))
     wanted = set(filter(None, params.get("status", "").split(",")))
     views = [open311.request_view(d, full=True) for d in docs if d["status"] != "draft"]

@@ -19,7 +19,7 @@ from pm_intake.domain.identity import owner_key, token_hash, tracking_token
 from pm_intake.domain.model import Acknowledgement, Registration, mask_email, mask_name, mask_phone
 from pm_intake.service_layer.finalize import acknowledgement, finalize
 from pm_intake.service_layer.policy import IntakePolicy
-from pm_intake.service_layer.ports import AlreadyExists, ComplaintRepository
+from pm_intake.service_layer.ports import AlreadyExists, ComplaintRepository, Event
 
 
 @dataclass(frozen=True)
@@ -49,18 +49,12 @@ async def register(
         complaint_id = hashlib.sha256(f"{filer.source}|{idempotency_key}".encode()).hexdigest()[:32]
         existing = await repo.get(complaint_id)
         if existing is not None:
+            await repo.ensure_indexed(complaint_id)  # a retry also repairs an index entry lost to a crash
             return _replay(existing, fingerprint, estate, policy)
     else:
         complaint_id = uuid.uuid4().hex
-    document = _new_document(reg, complaint_id, filer.recorder_id, fingerprint, policy, now)
-    events = []
-    if not reg.hold_for_readback:
-        seq = await repo.next_sequence(reg.estate_id, _local_day(now, estate))
-        confirmed_by = filer.recorder_id if reg.readback_confirmed else None
-        update, event = finalize(document, reg, estate, seq, now, policy, confirmed_by=confirmed_by)
-        document.update(update["$set"])
-        document["timeline"] = update["$push"]["timeline"]["$each"]
-        events.append(event)
+    seq = None if reg.hold_for_readback else await repo.next_sequence(reg.estate_id, _local_day(now, estate))
+    document, events = build_item(reg, complaint_id, filer.recorder_id, fingerprint, estate, seq, policy, now)
     try:
         await repo.insert(document, events)
     except AlreadyExists:
@@ -69,6 +63,28 @@ async def register(
         return _replay(existing, fingerprint, estate, policy)
     token = tracking_token(policy.owner_secret, complaint_id) if "tracking_hash" in document else None
     return acknowledgement(document, estate, token)
+
+
+def build_item(
+    reg: Registration,
+    complaint_id: str,
+    recorder_id: str,
+    fingerprint: str,
+    estate: dict[str, Any],
+    sequence: int | None,
+    policy: IntakePolicy,
+    now: datetime,
+) -> tuple[dict[str, Any], list[Event]]:
+    """The stored document of a new item and the events of the same write: a draft without a
+    sequence number, a registered item (reference, acknowledgement promise, ``complaint.received``) with one."""
+    document = _new_document(reg, complaint_id, recorder_id, fingerprint, policy, now)
+    if sequence is None:
+        return document, []
+    confirmed_by = recorder_id if reg.readback_confirmed else None
+    update, event = finalize(document, reg, estate, sequence, now, policy, confirmed_by=confirmed_by)
+    document.update(update["$set"])
+    document["timeline"] = update["$push"]["timeline"]["$each"]
+    return document, [event]
 
 
 def _new_document(
@@ -199,9 +215,16 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
         note = f"已分类：{payload.category} / {payload.urgency}"
         if payload.decision == "rejected" and payload.rejection_reason:
             note = f"不予受理：{payload.rejection_reason}"
-        entry, extra = lifecycle.entry(at, "triaged", note), {"triage": payload.model_dump(mode="json")}
+        extra = {"triage": payload.model_dump(mode="json"), "category": payload.category}
+        entry = lifecycle.entry(at, "triaged", note)
     elif isinstance(payload, TaskAssigned):
-        proposed, extra = "in_progress", {"task_id": payload.task_id}
+        proposed = "in_progress"
+        extra = {
+            "task_id": payload.task_id,
+            "category": payload.category,
+            "department": payload.department,
+            "handler_id": payload.handler_id,
+        }
         entry = lifecycle.entry(at, "assigned", f"已派单至 {payload.department}")
     elif isinstance(payload, TaskCompleted):
         proposed, extra = "done", {}
@@ -214,7 +237,10 @@ async def on_downstream_event(envelope: Envelope, payload: Any, repo: ComplaintR
     complaint_id = payload.complaint_id  # not the subject: that is the task's or notification's id
     for _ in range(5):  # a concurrent status change (e.g. a withdrawal) makes the guarded update miss: re-read
         doc = await repo.get(complaint_id)
-        if doc is None or envelope.id in doc.get("processed_events", []):
+        if doc is None:
+            return
+        if envelope.id in doc.get("processed_events", []):  # a redelivery: the state is there, its index too
+            await repo.ensure_indexed(complaint_id)
             return
         current = doc["status"]
         step_proposed, step_extra, step_entry = proposed, extra, entry

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pm_common.events import Envelope
-from pm_intake.domain.ledger import LedgerQuery
+from pm_intake.domain.ledger import LedgerPage, LedgerQuery
 
 Event = tuple[str, Envelope]  # (topic, envelope)
 
@@ -28,7 +28,8 @@ class ComplaintRepository(Protocol):
         self, complaint_id: str, event_id: str, expected_status: str, update: dict[str, Any]
     ) -> bool: ...
     async def for_owner(self, field: str, value: str) -> list[dict[str, Any]]: ...
-    async def search(self, query: LedgerQuery) -> tuple[list[dict[str, Any]], int]: ...
+    async def search(self, query: LedgerQuery) -> LedgerPage: ...
+    async def ensure_indexed(self, complaint_id: str) -> None: ...
 
 
 class AuditLog(Protocol):

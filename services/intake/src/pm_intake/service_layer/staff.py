@@ -17,12 +17,14 @@ Visible = Callable[[str], bool]
 
 async def search(query: LedgerQuery, repo: ComplaintRepository) -> dict[str, Any]:
     access.check_ledger_window(query.page, query.page_size)
-    docs, total = await repo.search(query)
+    found = await repo.search(query)
     return {
-        "items": [lifecycle.ledger_row(d) for d in docs],
-        "total": total,
+        "items": [lifecycle.ledger_row(d) for d in found.docs],
+        "total": found.total,
+        "total_exact": found.total_exact,
         "page": query.page,
         "page_size": query.page_size,
+        "next_cursor": found.next_cursor,
     }
 
 

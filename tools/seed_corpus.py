@@ -1,0 +1,196 @@
+"""Parts the seeding command composes realistic register entries from (estates, places, problems
+per category, details, requests, owners). Frequencies follow the domain brief: engineering,
+cleaning & greening and staff attitude dominate."""
+
+from __future__ import annotations
+
+ESTATES = [  # (id, name, city, weight): the three demo estates and nine more of the group
+    ("SUNNY", "阳光花园", "上海", 14),
+    ("JADE", "翠湖苑", "杭州", 12),
+    ("JINXIU", "锦绣华庭", "成都", 12),
+    ("MINGYUE", "明月湾", "苏州", 9),
+    ("JINGHU", "镜湖名邸", "杭州", 8),
+    ("YUNSHAN", "云山雅居", "重庆", 8),
+    ("BINJIANG", "滨江壹号", "武汉", 8),
+    ("TAOYUAN", "桃源里", "南京", 7),
+    ("XINGHE", "星河湾", "广州", 7),
+    ("LVZHOU", "绿洲新城", "西安", 6),
+    ("HAITANG", "海棠郡", "青岛", 5),
+    ("ZIJING", "紫荆城", "深圳", 4),
+]
+
+CATEGORIES = [  # (category, department, weight)
+    ("engineering", "engineering", 35),
+    ("cleaning_greening", "cleaning", 22),
+    ("customer_service", "customer_service", 15),
+    ("security_order", "security", 15),
+    ("fees_finance", "finance", 6),
+    ("community_culture", "customer_service", 3),
+    ("other", "customer_service", 4),
+]
+
+CHANNELS = [
+    ("phone", 25),
+    ("app", 18),
+    ("wechat", 18),
+    ("front_desk", 12),
+    ("owner_group", 5),
+    ("visit", 4),
+    ("suggestion_box", 4),
+    ("survey", 3),
+    ("anonymous", 3),
+    ("letter", 2),
+    ("email", 2),
+    ("owner_meeting", 2),
+    ("open311", 1.5),
+    ("fax", 0.5),
+]
+
+PLACES = [
+    "{b}号楼{u}单元电梯",
+    "{b}号楼楼道",
+    "{b}号楼{u}单元门口",
+    "地下车库{z}区",
+    "小区南门",
+    "小区北门岗亭",
+    "儿童游乐区",
+    "中心花园",
+    "{b}号楼屋顶",
+    "垃圾分类投放点",
+    "小区东侧围墙",
+    "物业服务中心",
+    "健身器材区",
+    "{b}号楼{u}单元{f}楼",
+    "{b}号楼{u}单元{f}0{r}室",
+    "{b}号楼楼下",
+    "游泳池",
+    "人行道",
+]
+
+PROBLEMS = {
+    "engineering": [
+        "漏水",
+        "电梯困人",
+        "电梯异响，运行不稳",
+        "停电了",
+        "停水了",
+        "楼道灯不亮",
+        "门禁坏了打不开",
+        "水管爆裂",
+        "下水道堵塞返水",
+        "墙面渗水发霉",
+        "外墙瓷砖脱落",
+        "消防栓漏水",
+        "监控摄像头不工作",
+        "水压太低",
+        "有燃气异味",
+        "电梯按钮失灵",
+        "单元门闭门器坏了",
+    ],
+    "cleaning_greening": [
+        "垃圾没有及时清运",
+        "楼道很脏没人打扫",
+        "绿化带杂草丛生",
+        "树枝挡住窗户",
+        "草坪被踩坏了",
+        "垃圾桶满了溢出来",
+        "有老鼠出没",
+        "蚊虫太多需要消杀",
+        "宠物粪便没人清理",
+        "落叶堆积没人扫",
+    ],
+    "customer_service": [
+        "客服态度很差",
+        "物业电话一直打不通",
+        "报修后一直没人回复",
+        "工作人员互相推诿",
+        "前台登记后没有下文",
+        "维修师傅不守时",
+        "投诉处理太慢",
+        "管家说话不礼貌",
+    ],
+    "security_order": [
+        "外来车辆随意停放",
+        "车位被别人占用",
+        "夜间有人大声喧哗",
+        "保安夜班在岗亭睡觉",
+        "陌生人随意进出",
+        "有人在楼道给电动车充电",
+        "有高空抛物",
+        "装修噪音扰民",
+        "快递柜附近乱停车",
+        "消防通道被堵",
+    ],
+    "fees_finance": [
+        "物业费收费标准不清楚",
+        "停车费涨价没有公示",
+        "发票开错了",
+        "公摊水电费分摊不合理",
+        "多收了管理费",
+        "缴费系统扣款出错",
+    ],
+    "community_culture": [
+        "希望多组织社区活动",
+        "建议开设老年活动室",
+        "儿童活动场地太少",
+        "建议增加文化宣传栏",
+        "希望举办中秋游园会",
+    ],
+    "other": [
+        "公共区域WiFi信号差",
+        "快递经常丢失",
+        "邻居家的狗经常叫",
+        "建议增设电动车充电桩",
+        "希望增加休息座椅",
+    ],
+}
+
+DETAILS = [
+    "已经{n}天了",
+    "好几次了",
+    "昨晚开始的",
+    "今天早上发现的",
+    "家里有老人小孩，很着急",
+    "严重影响正常生活",
+    "之前反映过一次还没解决",
+    "拍了照片可以提供",
+    "邻居也有同样的问题",
+    "",
+]
+
+REQUESTS = [
+    "请尽快派人处理",
+    "希望物业重视",
+    "麻烦尽快回复",
+    "请给个说法",
+    "希望尽快解决",
+    "请安排师傅上门查看",
+    "建议加强管理",
+    "谢谢",
+]
+
+OPENERS = ["", "", "", "我是{b}号楼{u}单元的业主，", "您好，", "业主反映：", "来电反映："]
+
+SURNAMES = "张王李刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "桂兰",
+]
