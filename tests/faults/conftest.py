@@ -1,4 +1,4 @@
-"""One fault-injection rig per module (engines and services start once); every scenario files its
+"""One fault-injection rig for the package (engines and services start once); every scenario files its
 own items and checks only those. The per-scenario table is printed at the end of the run."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pm_common.testing.fixtures import REPO, Engines
 FAULTS_DIR = Path(os.environ.get("PM_FAULTS_DIR", REPO / ".local" / "faults"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def rig(engines: Engines) -> AsyncIterator[Rig]:
     run_id = unique_name("faults_")
     base = FAULTS_DIR / run_id  # not pytest's tmp: its rotation would delete the logs of a failed run
