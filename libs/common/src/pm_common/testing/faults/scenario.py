@@ -49,7 +49,8 @@ async def run_scenario(
     if then is not None:
         await then()
     items = [i for tag, found in rig.load.tagged.items() if tag.startswith(name) for i in found]  # + inject's
-    outcome = await rig.checker.wait_final(name, [i.complaint_id for i in items], restored_at, timeout)
+    deadline = max(timeout, 2.0 * len(items))  # faults-full: 100 items take longer to drain on 2 cores
+    outcome = await rig.checker.wait_final(name, [i.complaint_id for i in items], restored_at, deadline)
     record(outcome)
     assert outcome.ok, f"{outcome}\n{outcome.details}\n{await lags(rig)}\n(service logs: {rig.logs})"
     return outcome
