@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e bench bench-ledger bench-sla bench-intake bench-e2e seed lint token contract
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench bench-ledger bench-sla bench-intake bench-e2e seed lint token contract
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -33,7 +33,7 @@ status:
 clean:  ## stop the engines and wipe their data
 	$(BIN)/python deploy/local/engines.py clean
 
-test: setup  ## the full suite: unit, integration and e2e on the real engines
+test: setup  ## the full suite: unit, integration, e2e and fault injection on the real engines
 	$(BIN)/python -m pytest
 
 test-unit: setup
@@ -44,6 +44,12 @@ test-integration: setup
 
 test-e2e: setup
 	$(BIN)/python -m pytest -m e2e
+
+test-faults: setup  ## fault injection only (also part of `make test`): kill -9, replay, poison; CI's N
+	$(BIN)/python -m pytest -m faults -p no:cacheprovider
+
+faults-full: setup  ## the same scenarios with 100 items each (PM_FAULTS_N overrides), table in .local/faults.md
+	PM_FAULTS_N=$(or $(PM_FAULTS_N),100) PM_FAULTS_REPORT=$(CURDIR)/.local/faults.md $(BIN)/python -m pytest -m faults -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python bench/ferretdb_workload.py

@@ -49,12 +49,13 @@ class Stack:
         spec = next(s for s in SERVICES if s.name == service)
         return self.ports.get(service, spec.port)
 
-    def start(self, only: tuple[str, ...] | None = None) -> None:
+    def start(self, only: tuple[str, ...] | None = None, extra_env: dict[str, str] | None = None) -> None:
+        """Start the services (all or ``only``); ``extra_env`` applies to these processes only."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for spec in SERVICES:
             if only is not None and spec.name not in only:
                 continue
-            env = {**os.environ, **self.env, f"{spec.env_prefix}PORT": str(self.port(spec.name))}
+            env = {**os.environ, **self.env, **(extra_env or {}), f"{spec.env_prefix}PORT": str(self.port(spec.name))}
             log = open(self.log_dir / f"{spec.name}.log", "ab")
             self.processes[spec.name] = subprocess.Popen(
                 [sys.executable, "-m", spec.module],

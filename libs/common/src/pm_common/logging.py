@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -41,5 +42,7 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "kafka", "pymongo"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    libs_level = os.environ.get("PM_LOG_LIBS_LEVEL", "WARNING").upper()  # INFO shows Kafka group changes
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(libs_level)
+    logging.getLogger("pymongo").setLevel(logging.WARNING)

@@ -32,6 +32,11 @@ class CommonSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         1, validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR"), description="for topics created at start-up"
     )
+    consumer_group_suffix: str = Field(
+        "",
+        validation_alias=AliasChoices("KAFKA_CONSUMER_GROUP_SUFFIX"),
+        description="appended to every consumer group: a new suffix replays every topic from offset 0",
+    )
     auth_secret: str = Field(DEV_AUTH_SECRET, validation_alias=AliasChoices("PM_AUTH_SECRET"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("PM_LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=AliasChoices("PM_LOG_JSON"))
@@ -76,4 +81,4 @@ class CommonSettings(BaseSettings):
 
     @property
     def consumer_group(self) -> str:
-        return f"{self.topic_prefix}{self.service_name}"
+        return f"{self.topic_prefix}{self.service_name}{self.consumer_group_suffix}"

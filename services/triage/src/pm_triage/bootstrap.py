@@ -9,6 +9,7 @@ from pathlib import Path
 from pm_common import topics
 from pm_common.calendar import HolidayCalendar
 from pm_common.events import ComplaintReceived, Envelope, TaskCompleted
+from pm_common.kafka import PermanentError
 from pm_common.mongo import Mongo
 from pm_common.runtime import ServiceRuntime
 from pm_common.settings import CommonSettings
@@ -72,7 +73,10 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
     async def on_received(envelope: Envelope, payload: object) -> None:
         assert isinstance(payload, ComplaintReceived)
         now = datetime.now(UTC)
-        await handlers.triage_received(envelope, payload, classifiers, repo, incident_repo, calendar, rules, now)
+        try:
+            await handlers.triage_received(envelope, payload, classifiers, repo, incident_repo, calendar, rules, now)
+        except handlers.ContentTooLong as exc:
+            raise PermanentError(str(exc)) from exc
 
     async def on_completed(envelope: Envelope, payload: object) -> None:
         assert isinstance(payload, TaskCompleted)

@@ -176,6 +176,19 @@ async def test_triage_is_idempotent_and_carries_deadlines(classifiers_store) -> 
     assert data["deadlines"]["onsite_by"] is not None and repo.events[0].causationid == envelope.id
 
 
+async def test_megabytes_of_content_are_refused_before_classifying(classifiers_store) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fault-injection suite: a 5 MB event was classified for 100 s, then could not be
+    stored (DocumentTooLarge), was retried five times and blocked the consumer for minutes."""
+    classifiers, _ = classifiers_store
+    repo = FakeRepo()
+    envelope, payload = received("漏水" * (RULES.max_content_chars // 2 + 1))
+    with pytest.raises(handlers.ContentTooLong, match="characters"):
+        await triage(repo, classifiers, envelope, payload)
+    assert repo.events == [] and not repo.docs
+    envelope, payload = received("漏" * 4999 + "水")  # as long as intake allows: triaged
+    assert await triage(repo, classifiers, envelope, payload)
+
+
 async def test_same_household_duplicate_then_repeat_after_the_answer(classifiers_store) -> None:  # type: ignore[no-untyped-def]
     classifiers, _ = classifiers_store
     repo = FakeRepo()

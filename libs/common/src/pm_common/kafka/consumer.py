@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from pm_common.events.envelope import Envelope
 from pm_common.events.registry import UnknownEventType
 from pm_common.events.wire import event_from_kafka
+from pm_common.faults import crash_point
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.logging import correlation_id
 from pm_common.metrics import MESSAGES_CONSUMED, PARTITIONS_PAUSED
@@ -172,6 +173,7 @@ class ConsumerLoop:
                 break
             if tp in self.owned:
                 self._done[tp] = record.offset + 1
+            crash_point("consumer.before_commit")  # test-only fault hook (PM_FAULT_CRASH_AT)
         await self._commit(consumer, {tp})
         return True
 

@@ -33,6 +33,7 @@ from typing import Any
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from pm_common.events.envelope import CONTENT_TYPE
+from pm_common.faults import crash_point
 from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_PARKED, OUTBOX_PUBLISH_FAILURES
 from pm_common.mongo import Collection, Mongo
@@ -179,6 +180,7 @@ class OutboxRelay:
             if key in blocked:
                 continue
             try:
+                crash_point("outbox.before_publish")  # test-only fault hook (PM_FAULT_CRASH_AT)
                 headers = entry.get("headers")
                 if headers is None:  # written by an older release: the value is a structured-mode event
                     headers = [{"k": "content-type", "v": CONTENT_TYPE}]
@@ -198,6 +200,7 @@ class OutboxRelay:
         for event_id, future in pending:
             try:
                 await asyncio.wait_for(future, 30)
+                crash_point("outbox.after_publish")
                 outcome[event_id] = (None, False)
             except (KafkaError, TimeoutError, OSError) as exc:
                 outcome[event_id] = (exc, self._failed(event_id, entries[event_id], exc))

@@ -25,6 +25,13 @@ class TriageRules:
     acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
+    # intake accepts 5,000 characters; anything far longer is not a complaint but a poison message
+    # (classifying megabytes blocks the consumer for minutes and the record cannot be stored)
+    max_content_chars: int = 20_000
+
+
+class ContentTooLong(Exception):
+    """The item can never be triaged: dead-letter it (it is not retried)."""
 
 
 class TriageRepository(Protocol):
@@ -55,6 +62,8 @@ async def triage_received(
     now: datetime,
 ) -> bool:
     """Idempotent: one triage record per complaint id (unique key); a redelivered event changes nothing."""
+    if len(received.content) > rules.max_content_chars:
+        raise ContentTooLong(f"content of {len(received.content)} characters (at most {rules.max_content_chars})")
     if await repo.get(received.complaint_id) is not None:
         return False
     estate = await classifiers.for_estate(received.estate_id)

@@ -1,0 +1,129 @@
+"""Load for the fault-injection suite: owners' complaints filed at intake, tasks completed by handlers.
+
+Every request carries an ``Idempotency-Key``, so a retry after a lost response (crashed service,
+dead DB) never files an item twice; an item counts as *accepted* once intake answered 201/200 with
+its reference number. The handler side completes each task once its SLA timer has fired (the
+reminder ``task.overdue`` is part of the expected path), like staff working through the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+from pm_common.mongo import Mongo
+
+# Items triage accepts (engineering / cleaning, no household, no incident): the expected path is
+# received → triaged(accepted) → task assigned → overdue reminder → completed → owner told.
+CONTENTS = (
+    "小区大门的伸缩门坏了，一直开着",
+    "3号楼电梯按钮坏了，请派人维修",
+    "地下车库的灯坏了好几盏，晚上很黑",
+    "小区垃圾桶满了好几天没人清理，很臭",
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    complaint_id: str
+    reference_no: str
+    at: float
+
+
+@dataclass
+class Load:
+    """Files ``count`` items tagged ``tag`` at a steady pace and completes their tasks."""
+
+    intake_url: str
+    dispatch_url: str
+    token: str
+    sla_db: Mongo
+    estate_id: str = "SUNNY"
+    accepted: dict[str, Accepted] = field(default_factory=dict)
+    completed: set[str] = field(default_factory=set)
+    by_tag: Counter[str] = field(default_factory=Counter)
+    tagged: dict[str, list[Accepted]] = field(default_factory=dict)
+    retries: int = 0
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def file(self, tag: str, count: int, *, pace: float, deadline: float = 180.0) -> list[Accepted]:
+        """File ``count`` items, one every ``pace`` seconds (up to 8 in flight); returns those accepted."""
+        end = time.monotonic() + deadline
+        mine: list[Accepted] = []
+        gate = asyncio.Semaphore(8)
+        async with httpx.AsyncClient(base_url=self.intake_url, headers=self.headers, timeout=10) as client:
+
+            async def one(i: int) -> None:
+                async with gate:
+                    item = await self._file_one(client, f"{tag}-{i}", CONTENTS[i % len(CONTENTS)], end)
+                if item is not None:
+                    mine.append(item)
+                    self.by_tag[tag] += 1
+                    self.tagged.setdefault(tag, []).append(item)
+
+            tasks = []
+            for i in range(count):
+                tasks.append(asyncio.create_task(one(i)))
+                await asyncio.sleep(pace)  # the load's own rhythm (requests per second), not a wait for state
+            await asyncio.gather(*tasks)
+        return mine
+
+    async def _file_one(self, client: httpx.AsyncClient, key: str, content: str, end: float) -> Accepted | None:
+        body = {"estate_id": self.estate_id, "channel": "app", "content": f"{content}（{key}）"}
+        while time.monotonic() < end:
+            try:
+                response = await client.post("/v1/complaints", json=body, headers={"Idempotency-Key": key})
+            except httpx.HTTPError:
+                response = None
+            if response is not None and response.status_code in (200, 201):
+                ack = response.json()
+                item = Accepted(ack["complaint_id"], ack["reference_no"], time.monotonic())
+                self.accepted.setdefault(item.complaint_id, item)
+                return item
+            if response is not None and response.status_code < 500 and response.status_code != 429:
+                raise AssertionError(f"intake refused {key}: {response.status_code} {response.text}")
+            self.retries += 1
+            await asyncio.sleep(0.3)  # retry back-off while intake or its DB is down
+        return None
+
+    async def complete_tasks(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: complete every accepted item's task whose SLA timer has fired (level ≥ 1)."""
+        timers = self.sla_db.collection("timers")
+        async with httpx.AsyncClient(base_url=self.dispatch_url, headers=self.headers, timeout=10) as client:
+            while not stop.is_set():
+                pending = [f"T-{cid}" for cid in self.accepted if cid not in self.completed]
+                fired: list[str] = []
+                if pending:
+                    try:
+                        cursor = timers.find({"_id": {"$in": pending}, "level": {"$gte": 1}}, {"_id": 1})
+                        fired = [str(doc["_id"]) async for doc in cursor]
+                    except Exception:  # the DB may be down in this very scenario: look again next round
+                        fired = []
+                for task_id in fired:
+                    await self._complete(client, task_id)
+                try:
+                    await asyncio.wait_for(stop.wait(), 0.3)
+                except TimeoutError:
+                    pass
+
+    async def _complete(self, client: httpx.AsyncClient, task_id: str) -> None:
+        try:
+            response = await client.post(
+                f"/v1/tasks/{task_id}/complete", json={"result_summary": "已处理完毕，恢复正常"}
+            )
+        except httpx.HTTPError:
+            self.retries += 1
+            return
+        if response.status_code in (200, 409):  # 409: done already (an earlier answer was lost)
+            self.completed.add(task_id.removeprefix("T-"))
+        elif response.status_code >= 500 or response.status_code == 404:  # down, or not visible yet
+            self.retries += 1
+        else:
+            raise AssertionError(f"dispatch refused to complete {task_id}: {response.status_code} {response.text}")
