@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e libs/common -e services/intake -e services/triage -e services/dispatch \
             -e services/sla-monitor -e services/notifier
 
-.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench bench-ledger bench-sla bench-intake bench-e2e seed lint token contract
+.PHONY: setup run up down status clean test test-unit test-integration test-e2e test-faults faults-full bench bench-ledger bench-sla bench-intake bench-e2e bench-triage seed lint token contract
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -59,6 +59,9 @@ bench-ledger: setup  ## ledger first-page latency at BENCH_N (100000) items vs a
 
 seed: setup  ## load N realistic items into intake's DB: make seed N=100000 [DB=name]
 	$(BIN)/python tools/seed.py $(or $(N),1000) $(if $(DB),--db $(DB))
+
+bench-triage: setup  ## triage classifier: model load time and ms per text vs a jieba-cut floor
+	$(BIN)/python bench/triage_classify.py
 
 bench-sla: setup  ## P3/P4: SLA overdue lag, a 50k burst, 1M pending (BENCH_PENDING, BENCH_BURST, BENCH_P4_PENDING)
 	$(BIN)/python bench/sla.py
