@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from pm_common.events.envelope import Envelope
 
@@ -51,8 +51,9 @@ class KafkaPublisher:
             await asyncio.wait_for(
                 producer.send_and_wait(self.prefix + topic, value=value, key=key, headers=headers or []), 30
             )
-        except (KafkaError, TimeoutError):
-            await self.reset()
+        except (KafkaError, TimeoutError) as exc:
+            if _about_the_connection(exc):
+                await self.reset()
             raise
 
     async def enqueue(
@@ -62,12 +63,13 @@ class KafkaPublisher:
         Messages enqueued one after another reach their partition in that order."""
         producer = await self._get()
         try:
-            future: asyncio.Future[Any] = await producer.send(
-                self.prefix + topic, value=value, key=key, headers=headers or []
+            future: asyncio.Future[Any] = await asyncio.wait_for(
+                producer.send(self.prefix + topic, value=value, key=key, headers=headers or []), 30
             )
             return future
-        except (KafkaError, TimeoutError):
-            await self.reset()
+        except (KafkaError, TimeoutError) as exc:
+            if _about_the_connection(exc):
+                await self.reset()
             raise
 
     async def publish(self, topic: str, event: Envelope) -> None:
@@ -84,3 +86,9 @@ class KafkaPublisher:
 
     async def close(self) -> None:
         await self.reset()
+
+
+def _about_the_connection(exc: BaseException) -> bool:
+    """Whether a fresh producer may help. A refusal of the message itself (e.g. too large) does not:
+    resetting then would also fail every other message in flight on the shared producer."""
+    return not isinstance(exc, KafkaError) or exc.retriable or isinstance(exc, KafkaTimeoutError)

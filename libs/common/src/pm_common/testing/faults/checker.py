@@ -84,7 +84,13 @@ class Checker:
         triages = {d["_id"]: d for d in await self._by("pm_triage", "triages", "_id", cids)}
         answers = {d["_id"] for d in await self._by("pm_triage", "answers", "_id", cids)}
         tasks = await self._by("pm_dispatch", "tasks", "complaint_id", cids)
-        timers = {d["_id"]: d for d in await self._by("pm_sla_monitor", "timers", "_id", tids)}
+        timers = {d["_id"] for d in await self._by("pm_sla_monitor", "timers", "_id", tids)}
+        stops = {d["_id"] for d in await self._by("pm_sla_monitor", "timer_stops", "_id", tids)}
+        armed = {d["_id"] for d in await self._by("pm_sla_monitor", "armed", "_id", tids)}
+        levels = Counter(
+            str(d["_id"]).rsplit(":", 1)[0]
+            for d in await self._by("pm_sla_monitor", "firings", "_id", [f"{t}:{n}" for t in tids for n in (1, 2, 3)])
+        )
         notes = await self._by("pm_notifier", "notifications", "complaint_id", cids)
         task_count = Counter(t["complaint_id"] for t in tasks)
         tasks_by = {t["complaint_id"]: t for t in tasks}
@@ -116,11 +122,12 @@ class Checker:
             task = tasks_by.get(cid)
             _expect(v, cid, task is not None and task.get("status") == "done", "dispatch: task not done")
             _expect(v, cid, task is not None and task.get("outbox_pending") == 0, "dispatch: outbox not drained")
-            timer = timers.get(f"T-{cid}")
-            _expect(v, cid, timer is not None and timer.get("state") == "stopped", "sla: timer not stopped")
-            _expect(v, cid, timer is not None and timer.get("outbox_pending") == 0, "sla: outbox not drained")
-            if timer is not None and int(timer.get("level", 0)) > 1:
-                v.dup(cid, f"sla: escalated {timer['level']} times")
+            tid = f"T-{cid}"
+            _expect(v, cid, tid in timers, "sla: no timer")
+            _expect(v, cid, tid in stops and tid not in armed, "sla: timer not stopped")
+            _expect(v, cid, levels[tid] >= 1, "sla: reminder never fired")
+            if levels[tid] > 1:
+                v.dup(cid, f"sla: escalated {levels[tid]} times")
             mine = notes_by.get(cid, [])
             roles = Counter(n["recipient_role"] for n in mine)
             if len(mine) > 2 or roles["owner"] > 1:

@@ -95,15 +95,15 @@ class Load:
 
     async def complete_tasks(self, stop: asyncio.Event) -> None:
         """Until ``stop``: complete every accepted item's task whose SLA timer has fired (level ≥ 1)."""
-        timers = self.sla_db.collection("timers")
+        firings = self.sla_db.collection("firings")  # one claim per timer × level: level 1 fired
         async with httpx.AsyncClient(base_url=self.dispatch_url, headers=self.headers, timeout=10) as client:
             while not stop.is_set():
                 pending = [f"T-{cid}" for cid in self.accepted if cid not in self.completed]
                 fired: list[str] = []
                 if pending:
                     try:
-                        cursor = timers.find({"_id": {"$in": pending}, "level": {"$gte": 1}}, {"_id": 1})
-                        fired = [str(doc["_id"]) async for doc in cursor]
+                        cursor = firings.find({"_id": {"$in": [f"{t}:1" for t in pending]}}, {"_id": 1})
+                        fired = [str(doc["_id"]).rsplit(":", 1)[0] async for doc in cursor]
                     except Exception:  # the DB may be down in this very scenario: look again next round
                         fired = []
                 for task_id in fired:
