@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel
 from pymongo.errors import AutoReconnect
 
 from pm_common import topics
-from pm_common.events import ComplaintReceived, Envelope, new_event
+from pm_common.events import ComplaintReceived, Envelope
 from pm_common.kafka import ConsumerLoop, KafkaPublisher
 from pm_common.testing import EventProbe, poll_until
+from pm_common.testing.helpers import received_event as received
+from pm_common.testing.helpers import value_of
 
 pytestmark = pytest.mark.integration
-
-
-def received(cid: str) -> Envelope:
-    now = datetime.now(UTC)
-    payload = ComplaintReceived(
-        complaint_id=cid,
-        reference_no=f"E1-{cid}",
-        estate_id="E1",
-        channel="app",
-        content="电梯坏了",
-        raised_at=now,
-        received_at=now,
-    )
-    return new_event(payload, source="test", subject=cid, estate_id="E1")
-
-
-async def _v(value):  # type: ignore[no-untyped-def]
-    return value
 
 
 def loop_for(engines, prefix: str, publisher: KafkaPublisher, handler, **kw) -> ConsumerLoop:  # type: ignore[no-untyped-def]
@@ -64,7 +47,7 @@ async def test_an_outage_does_not_use_up_the_failure_budget(engines, topic_prefi
     stop = asyncio.Event()
     async with EventProbe(engines.kafka_bootstrap, topic_prefix, [topics.dlq(topics.COMPLAINT_RECEIVED)]) as probe:
         task = asyncio.create_task(loop.run(stop))
-        await poll_until(lambda: _v(len(calls) == 10), what="handled after outage and two failures")
+        await poll_until(lambda: value_of(len(calls) == 10), what="handled after outage and two failures")
         await probe._drain()
         assert probe.raw == []  # nothing dead-lettered
         stop.set()
@@ -91,17 +74,17 @@ async def test_a_long_outage_pauses_the_partition_and_the_others_keep_flowing(en
     loop = loop_for(engines, topic_prefix, publisher, handler, transient_inline_seconds=0.3, pause_max_seconds=0.5)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run(stop))
-    await poll_until(lambda: _v(bool(loop._paused)), what="the partition of down-1 paused")
+    await poll_until(lambda: value_of(bool(loop._paused)), what="the partition of down-1 paused")
     paused = set(loop._paused)
     for i in range(20):
         await publisher.publish(topics.COMPLAINT_RECEIVED, received(f"up-{i}"))
     # records on the other partition flow while the outage lasts
-    await poll_until(lambda: _v(len(handled) >= 5), what="other partition handled during the outage")
+    await poll_until(lambda: value_of(len(handled) >= 5), what="other partition handled during the outage")
     assert "down-1" not in handled
     assert loop.owned  # still a member of its group
     outage["on"] = False
-    await poll_until(lambda: _v("down-1" in handled), what="paused record handled after the outage")
-    await poll_until(lambda: _v(len(handled) == 21), what="everything handled once")
+    await poll_until(lambda: value_of("down-1" in handled), what="paused record handled after the outage")
+    await poll_until(lambda: value_of(len(handled) == 21), what="everything handled once")
     assert sorted(handled).count("down-1") == 1
     assert not loop._paused
     stop.set()
@@ -143,12 +126,12 @@ async def test_rebalance_commits_on_revoke_and_tells_listeners(engines, topic_pr
     first = loop_for(engines, topic_prefix, publisher, handler_for("first"), listeners=[first_listener])
     stop1, stop2 = asyncio.Event(), asyncio.Event()
     task1 = asyncio.create_task(first.run(stop1))
-    await poll_until(lambda: _v(len(handled) == 30), what="first member handled the backlog")
+    await poll_until(lambda: value_of(len(handled) == 30), what="first member handled the backlog")
     assert first_listener.owned == {0, 1}
     second = loop_for(engines, topic_prefix, publisher, handler_for("second"), listeners=[second_listener])
     task2 = asyncio.create_task(second.run(stop2))
     await poll_until(
-        lambda: _v(bool(second_listener.owned) and len(first_listener.owned) == 1),
+        lambda: value_of(bool(second_listener.owned) and len(first_listener.owned) == 1),
         timeout=60,
         what="partitions split between the two members",
     )
@@ -156,7 +139,7 @@ async def test_rebalance_commits_on_revoke_and_tells_listeners(engines, topic_pr
     assert "revoked" in first_listener.events
     for i in range(30):
         await publisher.publish(topics.COMPLAINT_RECEIVED, received(f"b-{i}"))
-    await poll_until(lambda: _v(len(handled) == 60), what="new messages handled by both members")
+    await poll_until(lambda: value_of(len(handled) == 60), what="new messages handled by both members")
     ids = [cid for _, cid in handled]
     assert len(ids) == len(set(ids)), "a message handled before the rebalance was handled again"
     assert {name for name, cid in handled if cid.startswith("b-")} == {"first", "second"}
@@ -199,7 +182,7 @@ async def test_a_message_too_large_for_the_dead_letter_topic_is_dead_lettered_tr
         assert len(value) == DLQ_KEEP_BYTES and big.startswith(value)
         assert headers["dlq_truncated_from"] == str(len(big)).encode()
         assert headers["dlq_reason"].startswith(b"invalid event") and headers["dlq_offset"] == b"0"
-        await poll_until(lambda: _v(handled == ["after"]), what="the partition flowing on")
+        await poll_until(lambda: value_of(handled == ["after"]), what="the partition flowing on")
         stop.set()
         await task
     await publisher.close()

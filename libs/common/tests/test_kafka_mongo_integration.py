@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel
 
 from pm_common import topics
-from pm_common.events import ComplaintReceived, Envelope, new_event
+from pm_common.events import ComplaintReceived, Envelope
 from pm_common.kafka import ConsumerLoop, KafkaPublisher, OutboxRelay, PermanentError
 from pm_common.mongo import Mongo, new_with_outbox, with_outbox
 from pm_common.testing import EventProbe, poll_until
+from pm_common.testing.helpers import received_event as received
+from pm_common.testing.helpers import value_of
 
 pytestmark = pytest.mark.integration
-
-
-def received(cid: str) -> Envelope:
-    now = datetime.now(UTC)
-    payload = ComplaintReceived(
-        complaint_id=cid,
-        reference_no=f"E1-{cid}",
-        estate_id="E1",
-        channel="app",
-        content="电梯坏了",
-        raised_at=now,
-        received_at=now,
-    )
-    return new_event(payload, source="test", estate_id="E1")
 
 
 async def test_outbox_relay_publishes_in_order_and_marks_sent(mongo: Mongo, engines, topic_prefix: str) -> None:
@@ -102,7 +89,7 @@ async def test_consumer_retries_then_dead_letters_and_commits(mongo: Mongo, engi
     stop = asyncio.Event()
     async with EventProbe(engines.kafka_bootstrap, topic_prefix, [topics.dlq(topics.COMPLAINT_RECEIVED)]) as probe:
         task = asyncio.create_task(loop.run(stop))
-        await poll_until(lambda: _async(sorted(seen) == ["flaky", "ok"]), what="handled messages")
+        await poll_until(lambda: value_of(sorted(seen) == ["flaky", "ok"]), what="handled messages")
         dlq_topic = topics.dlq(topics.COMPLAINT_RECEIVED)
 
         async def two_dead() -> bool:
@@ -121,11 +108,7 @@ async def test_consumer_retries_then_dead_letters_and_commits(mongo: Mongo, engi
     stop2 = asyncio.Event()
     task2 = asyncio.create_task(loop.run(stop2))
     await publisher.publish(topics.COMPLAINT_RECEIVED, received("after"))
-    await poll_until(lambda: _async(seen == ["after"]), what="only the new message")
+    await poll_until(lambda: value_of(seen == ["after"]), what="only the new message")
     stop2.set()
     await task2
     await publisher.close()
-
-
-async def _async(value):  # type: ignore[no-untyped-def]
-    return value

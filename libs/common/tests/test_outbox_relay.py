@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
 
 import pytest
 
 from pm_common import topics
-from pm_common.events import ComplaintReceived, Envelope, new_event
 from pm_common.kafka import KafkaPublisher, OutboxRelay
 from pm_common.kafka.outbox_admin import list_parked, retry
 from pm_common.mongo import Mongo, new_with_outbox, with_outbox
 from pm_common.testing import EventProbe, poll_until
+from pm_common.testing.helpers import received_event as received
 
 pytestmark = pytest.mark.integration
-
-
-def received(cid: str, content: str = "电梯坏了") -> Envelope:
-    now = datetime.now(UTC)
-    payload = ComplaintReceived(
-        complaint_id=cid,
-        reference_no=f"E1-{cid}",
-        estate_id="E1",
-        channel="app",
-        content=content,
-        raised_at=now,
-        received_at=now,
-    )
-    return new_event(payload, source="test", subject=cid, estate_id="E1")
-
-
-async def _v(value):  # type: ignore[no-untyped-def]
-    return value
 
 
 async def pointers(mongo: Mongo) -> int:

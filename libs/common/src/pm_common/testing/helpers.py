@@ -98,3 +98,27 @@ class EventProbe:
             return None
 
         return await poll_until(check, timeout=timeout, interval=0.05, what=f"a message on {topic}")
+
+
+def received_event(cid: str, content: str = "电梯坏了", estate_id: str = "E1") -> Envelope:
+    """A ``complaint.received`` event for tests of the spine (outbox, relay, consumer loop)."""
+    from datetime import UTC, datetime
+
+    from pm_common.events import ComplaintReceived, new_event
+
+    now = datetime.now(UTC)
+    payload = ComplaintReceived(
+        complaint_id=cid,
+        reference_no=f"{estate_id}-{cid}",
+        estate_id=estate_id,
+        channel="app",
+        content=content,
+        raised_at=now,
+        received_at=now,
+    )
+    return new_event(payload, source="test", estate_id=estate_id)
+
+
+async def value_of(value: T) -> T:
+    """An awaitable of a plain value, for ``poll_until(lambda: value_of(...))``."""
+    return value
