@@ -100,6 +100,10 @@ class Collection:
     def name(self) -> str:
         return str(self._inner.name)
 
+    async def is_ferretdb(self) -> bool:
+        """Whether the engine behind this collection is FerretDB (asked once per client)."""
+        return await self._engine.is_ferretdb()
+
     async def insert_one(self, document: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         entries = document.get("outbox") or {}
         if not entries:

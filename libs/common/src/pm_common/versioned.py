@@ -36,9 +36,6 @@ class VersionConflict(Exception):
     """The document kept changing under us for longer than the retry budget."""
 
 
-_ENGINE_NEEDS_TICKETS: dict[int, bool] = {}
-
-
 class VersionedCollection:
     """A collection whose writers all go through :meth:`save` / :meth:`mutate` (the outbox relay
     does too, for documents that carry a ``version``)."""
@@ -57,11 +54,7 @@ class VersionedCollection:
         forced = os.environ.get("PM_VERSION_TICKETS", "auto")  # auto | always | never (experiments)
         if forced in ("always", "never"):
             return forced == "always"
-        client = self.coll.database.client
-        if id(client) not in _ENGINE_NEEDS_TICKETS:
-            info = await client.server_info()
-            _ENGINE_NEEDS_TICKETS[id(client)] = "ferretdbVersion" in info
-        return _ENGINE_NEEDS_TICKETS[id(client)]
+        return await self.coll.is_ferretdb()
 
     async def save(self, doc_id: Any, expected_version: int, update: dict[str, Any]) -> bool:
         """Apply ``update`` if the document is still at ``expected_version``; bump the version.

@@ -50,7 +50,6 @@ class Intake:
 def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) -> IntakeSettings:
     values: dict[str, Any] = {
         **service_settings_values(engines, mongo.db.name, prefix, SECRET),
-        "outbox_poll_seconds": 0.2,
         **overrides,
     }
     return IntakeSettings(**values)

@@ -111,7 +111,6 @@ class Running:
 def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) -> SlaSettings:
     values: dict[str, Any] = {
         **service_settings_values(engines, mongo.db.name, prefix, SECRET),
-        "outbox_poll_seconds": 0.1,
         "escalation_step_seconds": STEP.total_seconds(),
         "sweep_seconds": 0.2,
         **overrides,

@@ -102,7 +102,6 @@ class Triage:
 def settings_for(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) -> TriageSettings:
     values: dict[str, Any] = {
         **service_settings_values(engines, mongo.db.name, prefix, SECRET),
-        "outbox_poll_seconds": 0.1,
         "incident_window_seconds": 600,
         "incident_step_seconds": 120,
         "incident_threshold": 3,

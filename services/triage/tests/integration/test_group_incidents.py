@@ -45,7 +45,6 @@ async def test_group_incident_declared_escalated_and_resolved_with_one_broadcast
         "kafka_bootstrap": triage.settings.kafka_bootstrap,
         "topic_prefix": triage.settings.topic_prefix,
         "env": "test",
-        "outbox_poll_seconds": 0.1,
     }
     dispatch = dispatch_runtime(DispatchSettings(**common, mongo_db=unique_name("test_dispatch_")))
     notifier = notifier_runtime(NotifierSettings(**common, mongo_db=unique_name("test_notifier_")))

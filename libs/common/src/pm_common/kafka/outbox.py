@@ -63,7 +63,6 @@ class OutboxRelay:
         grace_seconds: float = 120.0,
         park_after: int = 5,
         batch: int = 500,
-        poll_seconds: float | None = None,  # accepted for compatibility: hints replaced polling
     ) -> None:
         self.publisher = publisher
         self.collections = {c.name: c for c in collections}

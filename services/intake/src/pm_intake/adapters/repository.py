@@ -39,7 +39,6 @@ class MongoComplaintRepository:
         self.owners = IndexLog(mongo.collection(INDEX))  # ``o|<field>|<value>`` → complaint ids
         self._last_claim: dict[str, int] = {}
         self._locks = KeyedLocks()
-        self._atomic_guards: bool | None = None
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -151,13 +150,10 @@ class MongoComplaintRepository:
 
     async def _guards_are_atomic(self) -> bool:
         """MongoDB applies a compound filter atomically and through its indexes; FerretDB 1.x would scan."""
-        if self._atomic_guards is None:
-            try:
-                info = await self.mongo.client.admin.command("buildInfo")
-                self._atomic_guards = "ferretdbVersion" not in info
-            except PyMongoError:
-                return False
-        return self._atomic_guards
+        try:
+            return not await self.complaints.is_ferretdb()
+        except PyMongoError:
+            return False
 
     async def for_owner(self, field: str, value: str) -> list[dict[str, Any]]:
         assert field in OWNER_FIELDS
