@@ -69,7 +69,7 @@ USER 10001:10001
 # docker-compose.yml overrides this with /readyz to gate start-up. Port: HEALTHCHECK_PORT if set,
 # else the service's default port.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import os, urllib.request; port = os.environ.get('HEALTHCHECK_PORT') or {'pm_intake': '8001', 'pm_triage': '8002', 'pm_dispatch': '8003', 'pm_sla_monitor': '8004', 'pm_notifier': '8005'}[os.environ['MODULE']]; urllib.request.urlopen(f'http://127.0.0.1:{port}/livez', timeout=4)"
+    CMD python -c "import os, urllib.request; port = os.environ.get('HEALTHCHECK_PORT') or {'pm_intake': '8001', 'pm_triage': '8002', 'pm_dispatch': '8003', 'pm_sla_monitor': '8004', 'pm_notifier': '8005', 'pm_insights': '8007'}[os.environ['MODULE']]; urllib.request.urlopen(f'http://127.0.0.1:{port}/livez', timeout=4)"
 
 # Shell form so ${MODULE} is expanded at run time; exec makes python PID 1 and the receiver of SIGTERM.
 CMD exec python -m "${MODULE}"

@@ -11,7 +11,7 @@ from typing import Any
 import bson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from harness import KAFKA, MONGO_URL
+from harness import AUTH, KAFKA, MONGO_URL
 from load import Step, closed_loop, open_loop
 
 from pm_common.kafka.admin import ensure_topics
@@ -41,7 +41,7 @@ async def template_from(db: Mongo, topic: str, complaint_id: str) -> Template:
     stored = await db.collection("complaints").find_one({"_id": complaint_id})
     if stored is None:
         raise RuntimeError(f"complaint {complaint_id} not found for the floor template")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=KAFKA, group_id=None, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=KAFKA, group_id=None, auto_offset_reset="earliest", **AUTH)
     await consumer.start()
     try:
         record = None
@@ -69,7 +69,7 @@ async def template_from(db: Mongo, topic: str, complaint_id: str) -> Template:
 
 
 def _producer() -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", enable_idempotence=True, linger_ms=5)
+    return AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", enable_idempotence=True, linger_ms=5, **AUTH)
 
 
 async def scratch_topics(prefix: str, names: list[str]) -> list[str]:
@@ -81,7 +81,7 @@ async def scratch_topics(prefix: str, names: list[str]) -> list[str]:
 
 async def delete_topics(prefix: str) -> None:
     """Remove every topic of this run (services' and the floor's) from the shared broker."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, **AUTH)
     await admin.start()
     try:
         mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
@@ -125,7 +125,8 @@ async def chain_floor(
     raw = db.db["hops"]
     producer = _producer()
     consumers = [
-        AIOKafkaConsumer(t, bootstrap_servers=KAFKA, group_id=f"{t}.g", auto_offset_reset="earliest") for t in topics
+        AIOKafkaConsumer(t, bootstrap_servers=KAFKA, group_id=f"{t}.g", auto_offset_reset="earliest", **AUTH)
+        for t in topics
     ]
     done: dict[bytes, asyncio.Future[None]] = {}
     await producer.start()

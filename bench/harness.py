@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 from pm_common.auth import issue_token
 from pm_common.devstack import SERVICES, Stack
+from pm_common.kafka import acls
+from pm_common.kafka.security import KafkaAuth
 from pm_common.mongo import Mongo
 from pm_common.testing import free_port
 
 MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017")
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+# every raw client of the benchmarks authenticates like the tools (the admin principal of the local setup)
+AUTH = KafkaAuth.from_env().client_kwargs()
 SECRET = "bench-secret-" + "x" * 32
 ESTATES = ("SUNNY", "JADE", "JINXIU")
 
@@ -76,8 +83,16 @@ def summary_ms(values_s: list[float]) -> str:
 class BenchStack:
     """The services as real processes (``python -m pm_<name>``) on free ports, fresh DBs and prefix."""
 
-    def __init__(self, only: tuple[str, ...] | None = None, extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        only: tuple[str, ...] | None = None,
+        extra: dict[str, str] | None = None,
+        dbs: dict[str, str] | None = None,
+    ) -> None:
+        """``dbs`` names existing databases to use instead of fresh ones (module → name, e.g. an intake DB
+        seeded with ``make seed``): they are written to and kept, never dropped."""
         self.run_id = f"bench_{uuid.uuid4().hex[:8]}"
+        self.kept = dict(dbs or {})
         self.prefix = f"{self.run_id}."
         self.only = only
         self.log_dir = Path(tempfile.mkdtemp(prefix=f"{self.run_id}-logs-"))
@@ -95,9 +110,10 @@ class BenchStack:
         }
         self.stack = Stack(log_dir=self.log_dir, env=env, ports={s.name: free_port() for s in SERVICES})
         self.wrapped: dict[str, list[str]] = {}
+        self.replicas: list[subprocess.Popen[bytes]] = []
 
     def db_name(self, module: str) -> str:
-        return f"{self.run_id}_{module}"
+        return self.kept.get(module) or f"{self.run_id}_{module}"
 
     def db(self, module: str) -> Mongo:
         return Mongo(MONGO_URL, self.db_name(module))
@@ -119,6 +135,42 @@ class BenchStack:
                 )
         self.stack.wait_healthy(timeout=timeout)
 
+    def start_replicas(self, name: str, count: int, timeout: float = 180.0) -> None:
+        """``count`` more instances of one service (same databases and consumer group, own ports), ready."""
+        spec = next(s for s in SERVICES if s.name == name)
+        started = []
+        for _ in range(count):
+            port = free_port()
+            env = {**os.environ, **self.stack.env, f"{spec.env_prefix}PORT": str(port)}
+            with open(self.log_dir / f"{name}-replica-{len(self.replicas)}.log", "ab") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", spec.module],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            self.replicas.append(proc)
+            started.append(port)
+        end = time.monotonic() + timeout
+        for port in started:
+            while not _ready(port):
+                if time.monotonic() > end:
+                    raise TimeoutError(f"{name} replica on port {port} not ready (logs in {self.log_dir})")
+                time.sleep(0.3)
+
+    def stop_replicas(self) -> None:
+        for proc in self.replicas:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.replicas:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.replicas.clear()
+
     def pid(self, service: str) -> int:
         return self.stack.processes[service].pid
 
@@ -126,12 +178,23 @@ class BenchStack:
         self.stack.stop()
 
     async def drop(self) -> None:
+        await acls.remove(KAFKA, self.prefix)  # the namespace's ACLs (acls.apply at the start) go too
         for spec in SERVICES:
+            if spec.module in self.kept:
+                continue
             db = self.db(spec.module)
             try:
                 await db.drop_database()
             finally:
                 db.close()
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            return int(response.status) == 200
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -143,11 +206,25 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole machine so far, all cores (Linux /proc/stat)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def ferretdb_pid() -> int | None:
     """The local FerretDB of ``deploy/local/engines.py`` (its pid file under PM_LOCAL_DIR), if any."""
+    return engine_pid("ferretdb")
+
+
+def engine_pid(name: str) -> int | None:
+    """The pid of a local engine (``ferretdb``, ``kafka``) from its pid file under PM_LOCAL_DIR (or
+    BENCH_ENGINE_RUN_DIR: engines started elsewhere, e.g. shared ones on other ports)."""
     local = Path(os.environ.get("PM_LOCAL_DIR") or Path(__file__).resolve().parents[1] / ".local")
+    run = Path(os.environ.get("BENCH_ENGINE_RUN_DIR") or local / "run")
     try:
-        return int((local / "run" / "ferretdb.pid").read_text().strip())
+        return int((run / f"{name}.pid").read_text().strip())
     except (OSError, ValueError):
         return None
 

@@ -32,7 +32,7 @@ from harness import KAFKA, BenchStack, complaint, cpu_seconds, ferretdb_pid, mac
 from load import Step, closed_loop, open_loop
 from profiled import collect, profile_report
 
-from pm_common.kafka.admin import ensure_topics
+from pm_common.kafka import acls
 from pm_common.testing import poll_until
 
 
@@ -115,7 +115,7 @@ async def main(args: argparse.Namespace) -> None:
     if args.profile:
         stack.wrapped["intake"] = [sys.executable, str(Path(__file__).with_name("profiled.py")), str(out)]
     print(f"P1 intake — {machine()}; run {stack.run_id}; logs {stack.log_dir}", flush=True)
-    await ensure_topics(KAFKA, stack.prefix)  # as in a deployment: topics exist before services subscribe
+    await acls.apply(KAFKA, stack.prefix)  # as in a deployment: topics + ACLs exist before services start
     await asyncio.to_thread(stack.start)
     intake_db = stack.db("pm_intake")
     headers = {"Authorization": f"Bearer {token()}"}

@@ -4,12 +4,13 @@ down) and the broker's record timestamps of each hop (one consumer, no group).""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from harness import KAFKA
+from harness import AUTH, KAFKA
 
 
 async def times_by_id(
@@ -37,13 +38,26 @@ async def times_by_id(
     return found
 
 
+def complaint_of(value: bytes | None) -> str | None:
+    """The ``complaint_id`` of an event's payload: every hop is looked up by complaint, whatever the
+    record's key (``task.*`` events are keyed by their task id)."""
+    try:
+        data = json.loads(value or b"")
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):  # structured mode: the envelope
+        data = data["data"]
+    found = data.get("complaint_id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None
+
+
 class HopClock:
-    """First broker timestamp (ms, producer create time) of each (topic, key) of the run's topics."""
+    """First broker timestamp (ms, producer create time) of each (topic, complaint) of the run's topics."""
 
     def __init__(self, prefix: str, topics: list[str]) -> None:
         self.prefix = prefix
         self.consumer = AIOKafkaConsumer(
-            *[prefix + t for t in topics], bootstrap_servers=KAFKA, group_id=None, auto_offset_reset="earliest"
+            *[prefix + t for t in topics], bootstrap_servers=KAFKA, group_id=None, auto_offset_reset="earliest", **AUTH
         )
         self.first: dict[tuple[str, str], float] = {}
         self._task: asyncio.Task[None] | None = None
@@ -64,7 +78,7 @@ class HopClock:
             batches = await self.consumer.getmany(timeout_ms=500, max_records=1000)
             for records in batches.values():
                 for r in records:
-                    key = (r.topic[len(self.prefix) :], (r.key or b"").decode())
+                    key = (r.topic[len(self.prefix) :], complaint_of(r.value) or (r.key or b"").decode())
                     self.first.setdefault(key, r.timestamp / 1000)
 
     def at(self, topic: str, key: str) -> float | None:

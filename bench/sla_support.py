@@ -16,14 +16,20 @@ from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from pm_common import topics
 from pm_common.auth import issue_token
+from pm_common.calendar import HolidayCalendar
+from pm_common.kafka import acls
+from pm_common.kafka.admin import admin_client, ensure_topics
+from pm_common.kafka.security import KafkaAuth
+from pm_common.sla import SlaPolicy
 from pm_common.testing import free_port
+from pm_sla_monitor.adapters.clock_store import MongoClockStore
 from pm_sla_monitor.adapters.partitions import partition_for
-from pm_sla_monitor.adapters.repository import MongoTimerStore
+from pm_sla_monitor.domain.clocks import Clock, new_clock
 from pm_sla_monitor.domain.schedule import Schedule
-from pm_sla_monitor.domain.timer import Timer
 
 MONGO = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017")
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
@@ -35,6 +41,12 @@ PARTITIONS = topics.TOPICS[topics.TASK_ASSIGNED].partitions
 SECRET = "bench-secret-" + "x" * 32
 ESTATES = [f"E{n:03d}" for n in range(100)]
 LOGS = Path(os.environ.get("BENCH_LOG_DIR", "/tmp"))
+AUTH = KafkaAuth.from_env()  # every raw client authenticates (the broker may be secured)
+
+
+def load_average() -> str:
+    """The machine's 1 / 5 / 15 min load average (other agents share the 2 cores)."""
+    return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def pct(values: list[float], q: float) -> float:
@@ -42,21 +54,69 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def timers(n: int, due: datetime, spread_s: float) -> list[Timer]:
+CAL = HolidayCalendar.load()
+POLICY = SlaPolicy()
+
+
+def timers(n: int, due: datetime, spread_s: float) -> list[tuple[Clock, int]]:
+    """Resolve clocks of tasks, due at ``due`` + up to ``spread_s``. Started at their deadline (a
+    zero-length clock: its warnings coincide with the breach and are folded into it), so the
+    bench's topic carries only ``task.overdue``."""
     out = []
     for _ in range(n):
         cid = uuid.uuid4().hex
         at = due + timedelta(seconds=random.random() * spread_s)
         task_id = f"T-{cid}"  # dispatch's task id for a complaint
-        out.append(Timer(task_id, cid, random.choice(ESTATES), at, partition_for(task_id, PARTITIONS)))
+        clock = new_clock(
+            task_id,
+            "task",
+            "resolve",
+            complaint_id=cid,
+            estate_id=random.choice(ESTATES),
+            started_at=at,
+            due_at=at,
+            basis="clock",
+            calendar=CAL,
+            policy=POLICY,
+            person_id="h-" + cid[:6],
+            correlation_id=cid,
+            cause_id=cid,
+        )
+        out.append((clock, partition_for(task_id, PARTITIONS)))
     return out
 
 
-async def seed(store: MongoTimerStore, items: list[Timer], chunk: int = 5000) -> float:
+async def seed(store: MongoClockStore, items: list[tuple[Clock, int]], chunk: int = 5000) -> float:
     start = time.perf_counter()
     for i in range(0, len(items), chunk):
-        await store.bulk_arm(items[i : i + chunk], datetime.now(UTC))
+        await store.bulk_put(items[i : i + chunk])
     return len(items) / (time.perf_counter() - start)
+
+
+async def namespace(prefix: str, specs: list[topics.TopicSpec] | None = None, *, grant: bool = True) -> None:
+    """The run's topics, and (secured broker, ``grant``) the services' ACLs on them; a loaded broker
+    may take longer than ``acls.apply``'s 30 s to show them, so it is asked again."""
+    for attempt in range(4):
+        try:
+            await ensure_topics(KAFKA, prefix, specs)
+            if grant and AUTH.enabled:
+                await acls.apply(KAFKA, prefix, topics=False)
+            return
+        except KafkaError:
+            if attempt == 3:
+                raise
+            await asyncio.sleep(5)
+
+
+async def drop_namespace(prefix: str) -> None:
+    admin = admin_client(KAFKA, timeout_ms=30000)
+    await admin.start()
+    try:
+        await admin.delete_topics([n for n in await admin.list_topics() if n.startswith(prefix)])
+        if AUTH.enabled:
+            await acls.delete_acls(admin, acls.bindings(prefix))
+    finally:
+        await admin.close()
 
 
 # -- raw floors ----------------------------------------------------------------------------------
@@ -70,21 +130,23 @@ def heap_floor(n: int) -> tuple[float, float]:
     while heap:
         heapq.heappop(heap)
     bare = n / (time.perf_counter() - start)
-    schedule = Schedule(timedelta(hours=4))
+    schedule = Schedule()
     schedule.own(range(PARTITIONS))
     items = timers(n, datetime.now(UTC), 86400)
     start = time.perf_counter()
-    for t in items:
-        schedule.add(t)
+    for clock, partition in items:
+        schedule.put(clock, partition, 2, clock.due_at)
     for dues in schedule.pop_due(datetime.now(UTC) + timedelta(days=2), n).values():
         for d in dues:
-            schedule.remove(d.timer.task_id)
+            schedule.remove(d.clock.key)
     return bare, n / (time.perf_counter() - start)
 
 
 async def kafka_floor(prefix: str, n: int, size: int) -> tuple[float, float, float]:
     """Pipelined acked sends/s; one-by-one acked send latency p50 / p99 (ms)."""
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=KAFKA, acks="all", enable_idempotence=True, linger_ms=5, **AUTH.client_kwargs()
+    )
     await producer.start()
     topic = prefix + "floor"
     value = b"x" * size
@@ -133,7 +195,8 @@ class Service:
         except httpx.HTTPError:
             return None
 
-    async def wait_loaded(self, armed: int, timeout: float = 600) -> float:
+    async def wait_loaded(self, armed: int, timeout: float | None = None) -> float:
+        timeout = timeout if timeout is not None else max(600.0, armed / 200)  # 1M: ~1.4 h at worst
         start = time.perf_counter()
         while time.perf_counter() - start < timeout:
             state = await self.schedule()
@@ -175,7 +238,11 @@ class Topic:
 
     def __init__(self, prefix: str) -> None:
         self.consumer = AIOKafkaConsumer(
-            prefix + topics.TASK_OVERDUE, bootstrap_servers=KAFKA, group_id=None, auto_offset_reset="earliest"
+            prefix + topics.TASK_OVERDUE,
+            bootstrap_servers=KAFKA,
+            group_id=None,
+            auto_offset_reset="earliest",
+            **AUTH.client_kwargs(),
         )
         self.arrived: dict[tuple[str, int], float] = {}
         self.due: dict[tuple[str, int], float] = {}

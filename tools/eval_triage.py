@@ -6,11 +6,19 @@ fail-safe costs (urgent precision with and without the uncertain ones), scope ac
 distribution and the mean time per text.
 
 The **test** split is composed only from held-out phrase pools and is never tuned on: run it once
-per release (``--sets test``) and report it as is (docs/triage.md).
+per release (``--sets test``) and report it as is (docs/triage.md). The **holdout** set
+(``corpus/holdout.tsv``, 440 hand-written texts with grade labels, frozen: its sha256 is checked
+here and by the unit tests) was written before the model work it reports on and is likewise run
+once per release, as is ``corpus/owner_eval.tsv`` (311 hand-written owner texts, frozen before the
+model changes of the release that added it); ``--errors`` lists a frozen set's misses only with
+``--holdout-errors`` (they are then spent).
+``--markdown`` prints the figures as the table of docs/triage.md.
 
 Usage::
 
     .venv/bin/python tools/eval_triage.py                    # every set
+    .venv/bin/python tools/eval_triage.py --sets train dev owner-train   # development (never a frozen set)
+    .venv/bin/python tools/eval_triage.py --sets test holdout owner_eval  # the frozen sets, once per release
     .venv/bin/python tools/eval_triage.py --sets dev fresh --errors
     .venv/bin/python tools/eval_triage.py FILE.tsv --model other_model.json
 """
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -33,15 +42,18 @@ import yaml  # noqa: E402
 from pm_triage.domain.classification import Classifier  # noqa: E402
 from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon, merge_lexicon  # noqa: E402
 from pm_triage.domain.classification.linear_model import load_triage_model  # noqa: E402
-from pm_triage.evaluation import figures  # noqa: E402
+from pm_triage.evaluation import FROZEN, figures  # noqa: E402
 
 SETS = {
     "train": ROOT / "services/triage/corpus/train.tsv",
     "dev": ROOT / "services/triage/corpus/dev.tsv",
     "test": ROOT / "services/triage/corpus/test.tsv",
     "older-train": ROOT / "services/triage/data/triage_train.tsv",
+    "owner-train": ROOT / "services/triage/corpus/owner_train.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
+    "holdout": ROOT / "services/triage/corpus/holdout.tsv",
+    "owner_eval": ROOT / "services/triage/corpus/owner_eval.tsv",
 }
 
 
@@ -51,6 +63,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def evaluate(name: str, path: Path, classifier: Classifier, show_errors: bool) -> dict[str, float]:
+    if name in FROZEN and hashlib.sha256(path.read_bytes()).hexdigest() != FROZEN[name]:
+        raise SystemExit(f"{path} changed: the {name} set is frozen (sha256 {FROZEN[name][:12]}…)")
     rows = read_rows(path)
     started = time.perf_counter()
     results = [classifier.classify(row["text"]) for row in rows]
@@ -71,6 +85,11 @@ def evaluate(name: str, path: Path, classifier: Classifier, show_errors: bool) -
     if "scope_accuracy" in fig:
         line += f"  scope accuracy {fig['scope_accuracy']:.3f}"
     print(line)
+    if "grade_accuracy" in fig:
+        print(
+            f"  grade accuracy {fig['grade_accuracy']:.3f} on {fig['graded_rows']:.0f} graded rows,"
+            f" major recall {fig['major_recall']:.3f}"
+        )
     print(f"  grades {dict(grades)}  mean {ms:.2f} ms/text")
     if show_errors:
         for row, res in zip(rows, results, strict=True):
@@ -79,6 +98,8 @@ def evaluate(name: str, path: Path, classifier: Classifier, show_errors: bool) -
             ]
             if (row["out_of_scope"].strip() == "1") != res.out_of_scope:
                 wrong.append(f"oos:{row['out_of_scope']}→{res.out_of_scope_reason}")
+            if row.get("grade") and row["grade"] != res.grade:
+                wrong.append(f"grade:{row['grade']}→{res.grade}")
             if wrong:
                 why = ",".join(
                     e.value for e in res.evidence if e.feature.startswith(("hazard", "model:urgent", "rule"))
@@ -100,7 +121,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, help="other labelled TSV files")
     parser.add_argument("--sets", nargs="*", choices=list(SETS), help="named sets (default: all)")
-    parser.add_argument("--errors", action="store_true", help="list misclassified rows")
+    parser.add_argument("--errors", action="store_true", help="list misclassified rows (not of a frozen set)")
+    parser.add_argument("--holdout-errors", action="store_true", help="also list the frozen sets' misses")
+    parser.add_argument("--markdown", action="store_true", help="print the figures as a markdown table")
     parser.add_argument("--model", type=Path, help="a model file other than the packaged one")
     parser.add_argument("--extra-lexicon", type=Path, help="estate overlay (YAML or JSON)")
     args = parser.parse_args()
@@ -108,8 +131,26 @@ def main() -> None:
     classifier = build(args.extra_lexicon, args.model)
     print(f"model {classifier.model_version}, loaded in {(time.perf_counter() - started) * 1000:.0f} ms\n")
     chosen = [(n, SETS[n]) for n in (args.sets or ([] if args.files else list(SETS)))]
+    table = []
     for name, path in chosen + [(p.stem, p) for p in args.files]:
-        evaluate(name, path, classifier, args.errors)
+        errors = args.errors and (name not in FROZEN or args.holdout_errors)
+        table.append((name, evaluate(name, path, classifier, errors)))
+    if args.markdown:
+        print_table(table)
+
+
+def print_table(table: list[tuple[str, dict[str, float]]]) -> None:
+    print("\n| set | rows | urgent recall | urgent precision | queued `urgent_uncertain` | urgency acc. |"
+          " category acc. | out-of-scope recall / precision | grade acc. |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, f in table:
+        grade = f"{f['grade_accuracy']:.3f}" if "grade_accuracy" in f else "—"
+        print(
+            f"| {name} | {f['rows']:,.0f} | {f['urgent_recall']:.3f} ({f['urgent_recall_without_review']:.3f})"
+            f" | {f['urgent_precision']:.3f} ({f['urgent_precision_without_review']:.3f})"
+            f" | {f['urgent_review_share']:.1%} | {f['urgency_accuracy']:.3f} | {f['category_accuracy']:.3f}"
+            f" | {f['out_of_scope_recall']:.3f} / {f['out_of_scope_precision']:.3f} | {grade} |"
+        )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ STATE_LABEL = {
     "now": "urgent",
     "imminent": "urgent",
     "risk": "general",
+    "planned": "general",  # an announced supply cut, lift maintenance, a drill
     "general": "general",
     "suggestion": "suggestion",
 }
@@ -55,6 +56,7 @@ class Pools:
         self.oos: list[dict[str, Any]] = load("out_of_scope.yaml")
         self.reg: dict[str, Any] = load("registers.yaml")
         self.special: dict[str, Any] = load("special.yaml")
+        merge_additions(self, load("additions.yaml"))
         self.side, self.rng = side, rng
 
     def items(self, pool: str, values: list[str]) -> list[str]:
@@ -78,6 +80,19 @@ class Pools:
         while "{n}" in out:
             out = out.replace("{n}", str(rng.randint(1, 9)), 1)
         return out
+
+
+def merge_additions(p: Pools, extra: dict[str, Any]) -> None:
+    """Append the items of ``additions.yaml`` to their family's (or kind's) state lists."""
+    for families, section in ((p.hazards, "hazards"), (p.matters, "matters")):
+        by_name = {f["family"]: f for f in families}
+        for name, states in (extra.get(section) or {}).items():
+            for state, items in states.items():
+                by_name[name].setdefault(state, [])
+                by_name[name][state] = list(by_name[name][state] or []) + list(items or [])
+    kinds = {k["kind"]: k for k in p.oos}
+    for kind, texts in (extra.get("out_of_scope") or {}).items():
+        kinds[kind]["texts"] = list(kinds[kind]["texts"]) + list(texts)
 
 
 def matter_text(p: Pools, family: dict[str, Any], state: str) -> str | None:
@@ -158,7 +173,7 @@ def registers(p: Pools, text: str) -> str:
 
 def hazard_rows(p: Pools, count: int) -> list[dict[str, str]]:
     rows = []
-    weights = {"now": 4, "imminent": 2, "risk": 2.5, "general": 2, "suggestion": 1}
+    weights = {"now": 4, "imminent": 2, "risk": 2.5, "planned": 1.2, "general": 2, "suggestion": 1}
     for _ in range(count * 3):
         if len(rows) >= count:
             break
@@ -276,8 +291,8 @@ def main() -> None:
     parser.add_argument("--write-test", action="store_true", help="regenerate the frozen test split too")
     args = parser.parse_args()
     splits = {
-        "train": generate("train", args.seed, 1300, 900, 300),
-        "dev": generate("dev", args.seed + 1, 260, 190, 80),
+        "train": generate("train", args.seed, 1600, 1000, 360),
+        "dev": generate("dev", args.seed + 1, 320, 210, 100),
         "test": generate("test", args.seed + 2, 380, 260, 110),
     }
     train_texts = {r["text"] for r in splits["train"]}

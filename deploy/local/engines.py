@@ -12,6 +12,9 @@ a second ``up`` reuses binaries and data and starts in seconds.
 
 State (processes, logs, config, data): PM_LOCAL_STATE_DIR (default: the same folder).
 Ports: PM_LOCAL_KAFKA_PORT (9092), PM_LOCAL_KAFKA_CONTROLLER_PORT (9093), PM_LOCAL_MONGO_PORT (27017).
+Broker heap: PM_LOCAL_KAFKA_HEAP (512m).
+Kafka authenticates clients (SASL/SCRAM-SHA-512, ACLs; ``kafka_auth.py``): the generated passwords are
+in ``<state>/conf/kafka-credentials.json`` (``KAFKA_CREDENTIALS_FILE``); PM_LOCAL_KAFKA_AUTH=none turns it off.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kafka_auth
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = Path(os.environ.get("PM_LOCAL_DIR", REPO / ".local")).resolve()
@@ -48,6 +54,8 @@ FERRETDB_ID_FIX = (
 KAFKA_PORT = int(os.environ.get("PM_LOCAL_KAFKA_PORT", "9092"))
 CONTROLLER_PORT = int(os.environ.get("PM_LOCAL_KAFKA_CONTROLLER_PORT", "9093"))
 MONGO_PORT = int(os.environ.get("PM_LOCAL_MONGO_PORT", "27017"))
+# A broker shared by many test runs holds thousands of namespaced topics: give it more than the default.
+KAFKA_HEAP = os.environ.get("PM_LOCAL_KAFKA_HEAP", "512m")
 
 KAFKA_LIBS = LOCAL / "kafka" / "libs"
 FERRETDB_BIN = LOCAL / "bin" / "ferretdb"
@@ -220,24 +228,31 @@ def _alive(pid: int) -> bool:
 
 
 KAFKA = Engine("kafka", str(CONF / "server.properties"))
+SCRAM_MARKER = DATA / "kafka" / "pm-scram-users"
+SCRAM_PRINCIPALS = DATA / "kafka" / "pm-scram-principals"  # the principals the broker has users for
 MONGO = Engine("ferretdb", f"--state-dir={DATA / 'ferretdb'}")
 
 
-def _write_kafka_config() -> Path:
+def _write_kafka_config(auth: bool | None = None) -> Path:
     conf_dir = CONF
     conf_dir.mkdir(parents=True, exist_ok=True)
     props = conf_dir / "server.properties"
+    listeners = [
+        f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{CONTROLLER_PORT}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
+    if kafka_auth.enabled() if auth is None else auth:
+        listeners = kafka_auth.server_properties(kafka_auth.ensure_credentials(CONF), KAFKA_PORT, CONTROLLER_PORT)
     props.write_text(
         "\n".join(
             [
                 "process.roles=broker,controller",
                 "node.id=1",
                 f"controller.quorum.voters=1@127.0.0.1:{CONTROLLER_PORT}",
-                f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{CONTROLLER_PORT}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                *listeners,
                 f"log.dirs={DATA / 'kafka'}",
                 "num.partitions=3",
                 "offsets.topic.replication.factor=1",
@@ -267,7 +282,7 @@ def _write_kafka_config() -> Path:
 def _java(*args: str) -> list[str]:
     return [
         "java",
-        "-Xmx512m",
+        f"-Xmx{KAFKA_HEAP}",
         "-Xms128m",
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
@@ -288,6 +303,12 @@ def start_kafka() -> None:
     if not cluster_id_file.exists():
         cluster_id_file.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
     (DATA / "kafka").mkdir(parents=True, exist_ok=True)
+    scram: list[str] = []
+    if kafka_auth.enabled():
+        if (DATA / "kafka" / "meta.properties").exists() and not SCRAM_MARKER.exists():
+            _add_scram_users_to_existing_data()
+            props = _write_kafka_config()
+        scram = kafka_auth.format_args(kafka_auth.ensure_credentials(CONF))
     subprocess.run(
         _java(
             "kafka.tools.StorageTool",
@@ -297,12 +318,45 @@ def start_kafka() -> None:
             "-c",
             str(props),
             "--ignore-formatted",
+            *scram,
         ),
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    if scram:
+        SCRAM_MARKER.write_text("formatted with the SCRAM users of ../../conf/kafka-credentials.json\n")
+        if not SCRAM_PRINCIPALS.exists():
+            SCRAM_PRINCIPALS.write_text("\n".join(kafka_auth.PRINCIPALS) + "\n")
     KAFKA.spawn(_java("kafka.Kafka", str(props)))
     say(f"kafka starting (pid {KAFKA.pid()}), log {KAFKA.logfile}")
+
+
+def _add_scram_users_to_existing_data() -> None:
+    """Data formatted before broker authentication existed: start it once as before, add the SCRAM
+    users with the admin API (KRaft stores them in its metadata log), stop. Runs once."""
+    say("kafka data was formatted without SCRAM users: adding them once (about half a minute)...")
+    props = _write_kafka_config(auth=False)
+    KAFKA.spawn(_java("kafka.Kafka", str(props)))
+    kafka_ready()
+    for argv in kafka_auth.add_user_args(kafka_auth.ensure_credentials(CONF), KAFKA_PORT):
+        subprocess.run(_java(*argv), check=True, stdout=subprocess.DEVNULL)
+    KAFKA.stop()
+    SCRAM_MARKER.write_text("SCRAM users of ../../conf/kafka-credentials.json added to existing data\n")
+
+
+def _add_new_principals() -> None:
+    """Principals added since the data was formatted (e.g. ``bi``): their SCRAM users are added to
+    the running broker as admin (``--ignore-formatted`` leaves formatted data as it is)."""
+    known = set(SCRAM_PRINCIPALS.read_text().split()) if SCRAM_PRINCIPALS.exists() else set()
+    missing = tuple(p for p in kafka_auth.PRINCIPALS if p not in known)
+    if not missing:
+        return
+    data = kafka_auth.ensure_credentials(CONF)
+    config = kafka_auth.admin_properties(data, CONF / "kafka-admin.properties")
+    for argv in kafka_auth.add_user_args(data, KAFKA_PORT, missing, config):
+        subprocess.run(_java(*argv), check=True, stdout=subprocess.DEVNULL)
+    SCRAM_PRINCIPALS.write_text("\n".join(kafka_auth.PRINCIPALS) + "\n")
+    say(f"kafka: SCRAM users added for {', '.join(missing)}")
 
 
 def start_mongo() -> None:
@@ -348,7 +402,8 @@ def kafka_ready(timeout: float = 90.0) -> None:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
     async def probe() -> bool:
-        client = AIOKafkaClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}", request_timeout_ms=3000)
+        auth = kafka_auth.client_kwargs(kafka_auth.read_credentials(CONF)) if kafka_auth.broker_auth(CONF) else {}
+        client = AIOKafkaClient(bootstrap_servers=f"127.0.0.1:{KAFKA_PORT}", request_timeout_ms=3000, **auth)
         try:
             await client.bootstrap()
             metadata = await client.fetch_all_metadata()
@@ -406,7 +461,28 @@ def up(which: str) -> None:
         mongo_ready()
     if which in ("all", "kafka"):
         kafka_ready()
+        if kafka_auth.broker_auth(CONF):
+            _add_new_principals()
+            apply_acls()
     say(f"KAFKA_BOOTSTRAP=127.0.0.1:{KAFKA_PORT}  MONGO_URL=mongodb://127.0.0.1:{MONGO_PORT}")
+    if which in ("all", "kafka") and kafka_auth.broker_auth(CONF):
+        say(f"KAFKA_CREDENTIALS_FILE={kafka_auth.credentials_file(CONF)}")
+
+
+def apply_acls() -> None:
+    """Topics and ACLs of the real topic names (``pm_common.kafka.acls``), as the admin principal."""
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA_PORT}",
+        "KAFKA_CREDENTIALS_FILE": str(kafka_auth.credentials_file(CONF)),
+        "KAFKA_TOPIC_PREFIX": "",
+    }
+    for key in ("KAFKA_USERNAME", "KAFKA_PASSWORD", "KAFKA_SECURITY_PROTOCOL"):
+        env.pop(key, None)
+    subprocess.run(
+        [sys.executable, "-m", "pm_common.kafka.acls", "apply"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    say("kafka topics and ACLs applied")
 
 
 def down(which: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.unit
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ["intake", "triage", "dispatch", "sla-monitor", "notifier"]
+SERVICES = ["intake", "triage", "dispatch", "sla-monitor", "notifier", "console", "insights"]
 IO_LIBRARIES = {"motor", "pymongo", "aiokafka", "faust", "fastapi", "uvicorn", "httpx", "starlette", "mode"}
 
 

@@ -29,6 +29,7 @@ SERVICES: dict[str, tuple[str, str, int]] = {
     "dispatch": ("pm_dispatch", "DISPATCH", 8003),
     "sla-monitor": ("pm_sla_monitor", "SLA", 8004),
     "notifier": ("pm_notifier", "NOTIFIER", 8005),
+    "insights": ("pm_insights", "INSIGHTS", 8007),
 }
 SECRET_REF = re.compile(r"^\$\{PM_AUTH_SECRET:\?[^}]+\}$")
 
@@ -154,6 +155,10 @@ def test_compose_service(compose: dict[str, Any], name: str) -> None:
 
     for engine in ("mongo", "kafka"):
         assert service["depends_on"][engine]["condition"] == "service_healthy"
+    # the broker authenticates: the topics and ACLs exist first, each service has its own principal
+    assert service["depends_on"]["kafka-setup"]["condition"] == "service_completed_successfully"
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    assert env[f"{prefix}_KAFKA_PASSWORD"] == "${" + prefix + "_KAFKA_PASSWORD}"
     check = service["healthcheck"]
     assert check.get("disable") is not True
     # start-up gate: ready to do its job (intake: the DB; consumers: DB and broker), not /healthz
@@ -165,9 +170,10 @@ def test_compose_service(compose: dict[str, Any], name: str) -> None:
 def test_published_ports_are_unique(compose: dict[str, Any]) -> None:
     published = [p for svc in compose["services"].values() for p in _published_ports(svc)]
     assert len(published) == len(set(published))
-    assert sorted(p for name in SERVICES for p in _published_ports(compose["services"][name])) == list(
-        range(8001, 8006)
-    )
+    assert sorted(p for name in SERVICES for p in _published_ports(compose["services"][name])) == [
+        *range(8001, 8006),
+        8007,  # insights (8006 is the console's)
+    ]
 
 
 def test_env_example_names_the_secret() -> None:
@@ -216,7 +222,7 @@ def test_config_and_secret_template(k8s_docs: dict[str, list[dict[str, Any]]]) -
     kinds = {doc["kind"]: doc for doc in k8s_docs["config.yaml"]}
     assert {"PM_ENV", "MONGO_URL", "KAFKA_BOOTSTRAP"} <= set(kinds["ConfigMap"]["data"])
     assert kinds["ConfigMap"]["data"]["PM_ENV"] == "prod"
-    secret = kinds["Secret"]
+    (secret,) = [d for d in k8s_docs["config.yaml"] if d["kind"] == "Secret" and d["metadata"]["name"] == "pm-auth"]
     placeholder = {**secret.get("stringData", {}), **secret.get("data", {})}["PM_AUTH_SECRET"]
     # Shorter than the 32 characters the services require in prod: the template cannot run as is.
     assert "REPLACE" in placeholder and len(placeholder) < 32
@@ -240,9 +246,12 @@ def test_every_deployment_probes_livez_and_readyz(k8s_docs: dict[str, list[dict[
                 assert http_get["port"] in port_refs, (deployment["metadata"]["name"], probe)
 
 
-@pytest.mark.parametrize("name", list(SERVICES))
+CONSOLE = ("pm_console", "CONSOLE", 8006)  # the staff console / owner H5 pages: no topic, no broker principal
+
+
+@pytest.mark.parametrize("name", [*SERVICES, "console"])
 def test_k8s_service_manifest(k8s_docs: dict[str, list[dict[str, Any]]], name: str) -> None:
-    _, prefix, port = SERVICES[name]
+    _, prefix, port = SERVICES.get(name, CONSOLE)
     kinds = {doc["kind"]: doc for doc in k8s_docs[f"{name}.yaml"]}
     deployment, service = kinds["Deployment"], kinds["Service"]
 
@@ -259,3 +268,28 @@ def test_k8s_service_manifest(k8s_docs: dict[str, list[dict[str, Any]]], name: s
     assert int(env[f"{prefix}_PORT"]["value"]) == port
     assert env["PM_AUTH_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "pm-auth"
     assert {"configMapRef": {"name": "pm-config"}} in container["envFrom"]
+
+
+def test_k8s_console_reaches_every_service_and_keeps_photos_in_s3(k8s_docs: dict[str, list[dict[str, Any]]]) -> None:
+    kinds = {doc["kind"]: doc for doc in k8s_docs["console.yaml"]}
+    (container,) = kinds["Deployment"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    urls = {
+        name: env[f"CONSOLE_{key}_URL"]["value"]
+        for name, key in (
+            ("intake", "INTAKE"),
+            ("triage", "TRIAGE"),
+            ("dispatch", "DISPATCH"),
+            ("sla-monitor", "SLA"),
+            ("notifier", "NOTIFIER"),
+            ("insights", "INSIGHTS"),
+        )
+    }
+    assert urls == {name: f"http://{name}:{SERVICES[name][2]}" for name in SERVICES}
+    assert env["CONSOLE_COOKIE_SECURE"]["value"] == "true"
+    assert env["CONSOLE_UPLOAD_STORE"]["value"] == "s3"
+    for key in ("ENDPOINT_URL", "BUCKET", "ACCESS_KEY", "SECRET_KEY"):
+        assert env[f"CONSOLE_S3_{key}"]["valueFrom"]["secretKeyRef"]["name"] == "pm-s3"
+    secrets = [doc for doc in k8s_docs["config.yaml"] if doc["kind"] == "Secret"]
+    (s3,) = [doc for doc in secrets if doc["metadata"]["name"] == "pm-s3"]
+    assert {"endpoint_url", "bucket", "access_key", "secret_key"} <= set(s3["stringData"])

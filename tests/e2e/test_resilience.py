@@ -38,6 +38,8 @@ class OwnEngines:
             f"mongodb://127.0.0.1:{self.env['PM_LOCAL_MONGO_PORT']}", f"127.0.0.1:{self.env['PM_LOCAL_KAFKA_PORT']}"
         )
 
+        self.credentials_file = state / "conf" / "kafka-credentials.json"  # written by the broker's setup
+
     def run(self, *args: str) -> None:
         subprocess.run([sys.executable, str(ENGINES), *args], env=self.env, check=True)
 
@@ -58,7 +60,9 @@ async def _health(client: httpx.AsyncClient, want: int, path: str = "/healthz") 
 
 
 async def test_services_report_unhealthy_and_recover_without_losing_complaints(own_engines, stack_factory) -> None:
-    stack = stack_factory(own_engines.engines, "")
+    credentials = own_engines.credentials_file  # the own broker's principals, not the session broker's
+    auth = {"KAFKA_CREDENTIALS_FILE": str(credentials)} if credentials.exists() else {}
+    stack = stack_factory(own_engines.engines, "", **auth)
     stack.start(only=("intake", "triage"))
     await asyncio.to_thread(stack.wait_healthy)
     token = issue_token(stack.secret, "desk-1", "front_desk", ["*"])

@@ -84,8 +84,8 @@ async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_fac
             assert task["_id"] == assigned.data["task_id"] and task["status"] == "assigned"
             sla_staff = {"Authorization": f"Bearer {issue_token(stack.secret, 'sup-1', 'supervisor', ['SUNNY'])}"}
             async with httpx.AsyncClient(base_url=stack.url("sla-monitor"), headers=sla_staff) as sla:
-                timer = (await sla.get(f"/v1/timers/{task['_id']}")).json()
-            assert timer["level"] >= 1 and timer["state"] in ("armed", "exhausted")
+                clocks = (await sla.get(f"/v1/clocks/{task['_id']}")).json()["clocks"]
+            assert any(c["stage"] == "onsite" and c["state"] == "running" for c in clocks)  # urgent: on site
             note = await dbs["pm_notifier"].collection("notifications").find_one({"cause_event_id": overdue.id})
             assert note["recipient_role"] == "handler"
 
@@ -95,7 +95,8 @@ async def test_complaint_flows_to_feedback_sent(engines, topic_prefix, stack_fac
 
             doc = await poll_until(intake_in_progress, what="intake status in_progress")
             assert doc["outbox_pending"] == 0
-            assert [t["kind"] for t in doc["timeline"]][:3] == ["received", "triaged", "assigned"]
+            kinds = [t["kind"] for t in doc["timeline"] if t["kind"] != "feedback"]  # the acknowledgement may be early
+            assert kinds[:3] == ["received", "triaged", "assigned"]
 
             # the API shows the same, in the staff's language
             detail = (await client.get(f"/v1/complaints/{cid}")).json()

@@ -45,7 +45,7 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
             assigned = (await probe.wait_for(topics.TASK_ASSIGNED, lambda e: e.complaintid == cid))[0]
             task_id = assigned.data["task_id"]
             await poll_until(
-                lambda: dbs["pm_sla_monitor"].collection("armed").find_one({"_id": task_id}), what="armed timer"
+                lambda: dbs["pm_sla_monitor"].collection("armed").find_one({"item_id": task_id}), what="armed clock"
             )
 
             otp = (await intake.post("/v1/owner/otp", json={"phone": "13900002222"})).json()
@@ -61,13 +61,13 @@ async def test_withdrawal_cancels_task_and_stops_timer_and_on_spot_items_are_not
 
             async def timer_stopped():  # type: ignore[no-untyped-def]
                 sla_db = dbs["pm_sla_monitor"]
-                stop = await sla_db.collection("timer_stops").find_one({"_id": task_id})
-                armed = await sla_db.collection("armed").find_one({"_id": task_id})
-                return stop if stop is not None and stop["reason"] == "cancelled" and armed is None else None
+                stop = await sla_db.collection("clock_results").find_one({"item_id": task_id, "reason": "cancelled"})
+                armed = await sla_db.collection("armed").find_one({"item_id": task_id})
+                return stop if stop is not None and armed is None else None
 
             await poll_until(timer_stopped, what="timer stopped by task.cancelled")
             task = await dbs["pm_dispatch"].collection("tasks").find_one({"_id": task_id})
-            assert task["status"] == "withdrawn"
+            assert task["status"] == "cancelled"
 
             closed = await intake.post(
                 "/v1/complaints",

@@ -1,7 +1,6 @@
 """Dead letters: a corrected one redriven is processed once; poison messages never block a partition.
 
-Runs after ``test_faults.py`` on the same rig (package-scoped): while the 5 MB defect is open the
-poison scenario leaves triage's consumer blocked, so it comes last.
+Runs after ``test_faults.py`` on the same rig (package-scoped).
 """
 
 from __future__ import annotations
@@ -19,12 +18,15 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from pm_common import topics
+from pm_common.devstack import SERVICES
 from pm_common.events import ComplaintReceived, Envelope, new_event
+from pm_common.kafka.acls import SUBSCRIPTIONS
+from pm_common.kafka.admin import admin_client
 from pm_common.kafka.redrive import DeadLetter, read_dead_letters
+from pm_common.kafka.security import KafkaAuth
 from pm_common.testing import poll_until
 from pm_common.testing.faults.load import CONTENTS
 from pm_common.testing.faults.rig import Rig
@@ -41,7 +43,7 @@ async def test_dead_letter_redriven_after_a_fix_is_processed_once(rig: Rig, tmp_
     fixed = _received_event()
     broken = json.loads(fixed.to_json())
     del broken["data"]["content"]
-    producer = AIOKafkaProducer(bootstrap_servers=rig.bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=rig.bootstrap, acks="all", **KafkaAuth.from_env().client_kwargs())
     await producer.start()
     try:
         meta = await producer.send_and_wait(topic, json.dumps(broken).encode(), key=fixed.kafka_key.encode())
@@ -89,15 +91,21 @@ async def _redrive(rig: Rig, *args: str) -> str:
 
 async def test_poison_messages_dead_lettered_while_partitions_flow(rig: Rig) -> None:
     """Invalid JSON, a wrong schema and a 5 MB event in every partition of ``complaint.received``:
-    each lands in the DLQ exactly once with its reason and origin (the 5 MB one, too large for the
-    dead-letter producer, truncated with its original size), and the items behind them flow."""
+    each lands in the DLQ exactly once per consuming group with its reason and origin (the 5 MB one,
+    above every consumer's event size limit and too large for the dead-letter producer, truncated with
+    its original size), and the items behind them flow."""
     topic = topics.COMPLAINT_RECEIVED
     await _allow_messages_up_to(rig.bootstrap, [topic, topics.dlq(topic)], 8 * 1024 * 1024)
     fixed = [_received_event() for _ in range(PARTITIONS)]
     produced: dict[tuple[int, int], str] = {}
 
     async def inject() -> float:
-        producer = AIOKafkaProducer(bootstrap_servers=rig.bootstrap, acks="all", max_request_size=8 * 1024 * 1024)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=rig.bootstrap,
+            acks="all",
+            max_request_size=8 * 1024 * 1024,
+            **KafkaAuth.from_env().client_kwargs(),
+        )
         await producer.start()
         try:
             for p in range(PARTITIONS):
@@ -118,8 +126,12 @@ async def test_poison_messages_dead_lettered_while_partitions_flow(rig: Rig) -> 
     async def ours() -> list[DeadLetter]:
         return [d for d in await read_dead_letters(rig.bootstrap, topics.dlq(topic)) if _origin(d) in produced]
 
+    # every service consuming the topic dead-letters each poison message once, in its own group
+    # (the rig runs the five services of devstack.SERVICES: insights, a subscriber too, is not among them)
+    consumers = sum(topics.COMPLAINT_RECEIVED in SUBSCRIPTIONS[s.name] for s in SERVICES)
+
     async def dead_lettered() -> bool:
-        return len(await ours()) >= len(produced)
+        return len(await ours()) >= len(produced) * consumers
 
     async def every_poison_dead_lettered() -> None:
         try:
@@ -133,11 +145,12 @@ async def test_poison_messages_dead_lettered_while_partitions_flow(rig: Rig) -> 
 
     await run_scenario(rig, "poison messages (3 per partition)", inject, timeout=90, then=every_poison_dead_lettered)
     letters = await ours()
-    origins = Counter(_origin(d) for d in letters)
-    assert set(origins) == set(produced) and all(n == 1 for n in origins.values()), (origins, produced)
+    per_group = Counter((_origin(d), d.header("dlq_group")) for d in letters)
+    assert {origin for origin, _ in per_group} == set(produced) and all(n == 1 for n in per_group.values())
+    assert len({group for _, group in per_group}) == consumers, per_group
     assert all(d.header("dlq_topic") == topic and d.header("dlq_reason") for d in letters)
     big = [d for d in letters if produced[_origin(d)] == "5 MB"]
-    assert len(big) == PARTITIONS and all(int(d.header("dlq_truncated_from") or 0) > 5_000_000 for d in big)
+    assert len(big) == PARTITIONS * consumers and all(int(d.header("dlq_truncated_from") or 0) > 5_000_000 for d in big)
 
 
 def _origin(letter: DeadLetter) -> tuple[int, int]:
@@ -163,7 +176,7 @@ def _received_event(content: str = CONTENTS[1]) -> Envelope:
 
 async def _allow_messages_up_to(bootstrap: str, names: list[str], max_bytes: int) -> None:
     """Topic-level ``max.message.bytes`` (as a topic an outside producer writes to might be set up)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = admin_client(bootstrap)
     await admin.start()
     try:
         await admin.alter_configs(

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from pm_dispatch.entrypoints.api import create_app as dispatch_app
+from pm_insights.entrypoints.api import create_app as insights_app
 from pm_intake.entrypoints.api import create_app as intake_app
 from pm_notifier.entrypoints.api import create_app as notifier_app
 from pm_sla_monitor.entrypoints.api import create_app as sla_app
@@ -25,6 +26,7 @@ APPS: dict[str, Callable[[], FastAPI]] = {
     "dispatch": dispatch_app,
     "sla-monitor": sla_app,
     "notifier": notifier_app,
+    "insights": insights_app,
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -92,7 +94,7 @@ def _body_route(app: FastAPI) -> str | None:
     return None
 
 
-BODY_SERVICES = ("intake", "triage", "dispatch")  # the others take no request body at all
+BODY_SERVICES = ("intake", "triage", "dispatch", "sla-monitor", "notifier", "insights")  # every service takes bodies
 
 
 def test_the_services_without_body_routes_take_no_body() -> None:

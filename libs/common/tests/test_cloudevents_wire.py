@@ -20,6 +20,7 @@ from pm_common.events.examples import EXAMPLES
 from pm_common.events.export import REPO_DOCS
 from pm_common.events.registry import AGGREGATES
 from pm_common.kafka import ConsumerLoop, KafkaPublisher, OutboxRelay
+from pm_common.kafka.security import KafkaAuth
 from pm_common.mongo import Mongo, new_with_outbox
 from pm_common.testing import EventProbe, poll_until, unique_name
 
@@ -73,10 +74,24 @@ async def published(mongo: Mongo, engines: Any, prefix: str) -> dict[str, Envelo
     return events
 
 
+def kcat_auth() -> list[str]:
+    """librdkafka options for the broker's admin principal (none without authentication)."""
+    auth = KafkaAuth.from_env()
+    if not auth.enabled:
+        return []
+    options = {
+        "security.protocol": auth.protocol,
+        "sasl.mechanisms": auth.mechanism,
+        "sasl.username": auth.username,
+        "sasl.password": auth.password,
+    }
+    return [arg for key, value in options.items() for arg in ("-X", f"{key}={value}")]
+
+
 async def kcat(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     """Every message of a topic as kcat's JSON envelope (-J): headers, key, payload."""
     process = await asyncio.create_subprocess_exec(
-        *("kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-J"),
+        *("kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-J", *kcat_auth()),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -92,6 +107,7 @@ async def raw_records(engines: Any, prefix: str, names: list[str], count: int) -
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **KafkaAuth.from_env().client_kwargs(),
     )
     await consumer.start()
     records: list[ConsumerRecord] = []
@@ -177,7 +193,9 @@ async def test_a_newer_additive_version_is_read_not_dead_lettered(engines, topic
 
 async def message_count(engines: Any, topic: str) -> int:
     """How many messages a one-partition topic (a DLQ) holds, without waiting for any."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=engines.kafka_bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=engines.kafka_bootstrap, group_id=None, **KafkaAuth.from_env().client_kwargs()
+    )
     await consumer.start()
     try:
         ends = await consumer.end_offsets([TopicPartition(topic, 0)])

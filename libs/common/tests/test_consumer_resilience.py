@@ -186,3 +186,40 @@ async def test_a_message_too_large_for_the_dead_letter_topic_is_dead_lettered_tr
         stop.set()
         await task
     await publisher.close()
+
+
+async def test_a_valid_event_above_the_size_limit_is_dead_lettered_by_every_group(engines, topic_prefix: str) -> None:
+    """An event larger than ``max_event_bytes`` is never handed to a handler, even when it parses:
+    each group dead-letters it once with the reason (so all subscribers agree it is poison)."""
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    handled: dict[str, list[str]] = {"a": [], "b": []}
+
+    def handler_for(group: str):  # type: ignore[no-untyped-def]
+        async def handler(envelope: Envelope, payload: BaseModel) -> None:
+            assert isinstance(payload, ComplaintReceived)
+            handled[group].append(payload.complaint_id)
+
+        return handler
+
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("big", content="漏水" * 2000))  # ~12 KB
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("after"))
+    loops = [
+        loop_for(engines, topic_prefix, publisher, handler_for(g), group=g, max_event_bytes=8 * 1024) for g in handled
+    ]
+    stop = asyncio.Event()
+    dlq_topic = topics.dlq(topics.COMPLAINT_RECEIVED)
+    async with EventProbe(engines.kafka_bootstrap, topic_prefix, [dlq_topic]) as probe:
+        tasks = [asyncio.create_task(loop.run(stop)) for loop in loops]
+        await poll_until(lambda: value_of(all(h == ["after"] for h in handled.values())), what="both groups flowing on")
+
+        async def both_dead_lettered() -> bool:
+            await probe._drain()
+            return len(probe.raw) >= 2
+
+        await poll_until(both_dead_lettered, timeout=30, what="one dead letter per group")
+        groups = sorted(headers["dlq_group"].decode()[len(topic_prefix) :] for _, _, headers in probe.raw)
+        assert groups == ["a", "b"]
+        assert all(headers["dlq_reason"].startswith(b"event too large") for _, _, headers in probe.raw)
+        stop.set()
+        await asyncio.gather(*tasks)
+    await publisher.close()

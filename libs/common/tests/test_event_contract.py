@@ -22,7 +22,7 @@ from pm_common.events import (
     parse_payload,
     registry,
 )
-from pm_common.events.history import ComplaintReceivedV1
+from pm_common.events.history import ComplaintReceivedV1, ComplaintReceivedV2
 from pm_common.events.payloads import GroupIncidentDeclared
 
 pytestmark = pytest.mark.unit
@@ -43,8 +43,8 @@ def _received() -> ComplaintReceived:
 
 def test_envelope_round_trip_and_causation() -> None:
     first = new_event(_received(), source="pm/intake", estate_id="SUNNY", now=NOW)
-    assert first.type == topics.COMPLAINT_RECEIVED and first.schemaversion == 2
-    assert first.dataschema == "urn:pm:event:complaint.received:v2"
+    assert first.type == topics.COMPLAINT_RECEIVED and first.schemaversion == 3
+    assert first.dataschema == "urn:pm:event:complaint.received:v3"
     again = Envelope.read(first.to_json())
     assert again == first and parse_payload(again) == _received()
     second = new_event(_received(), source="pm/x", estate_id="SUNNY", cause=first)
@@ -82,8 +82,11 @@ def test_older_versions_are_upcast_and_newer_ones_read_as_the_current() -> None:
     old = event.model_copy(update={"schemaversion": 1, "data": v1.model_dump(mode="json")})
     upcast = parse_payload(old)
     assert isinstance(upcast, ComplaintReceived) and upcast.evidence_ids == () and not upcast.resolved_at_intake
-    newer = event.model_copy(update={"schemaversion": 3, "data": {**event.data, "photo_count": 2}})
-    assert parse_payload(newer) == _received()  # a v3 producer does not send us to the DLQ
+    v2 = ComplaintReceivedV2.model_validate(_received().model_dump(include=set(ComplaintReceivedV2.model_fields)))
+    upcast = parse_payload(event.model_copy(update={"schemaversion": 2, "data": v2.model_dump(mode="json")}))
+    assert isinstance(upcast, ComplaintReceived) and upcast.subject_staff_ids == ()  # v3: nobody named
+    newer = event.model_copy(update={"schemaversion": 4, "data": {**event.data, "photo_count": 2}})
+    assert parse_payload(newer) == _received()  # a v4 producer does not send us to the DLQ
 
 
 def test_every_version_before_the_current_has_a_model_and_an_upcaster() -> None:

@@ -38,4 +38,22 @@ def test_production_refuses_the_dev_secret(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(ValidationError):
         CommonSettings()
     monkeypatch.setenv("PM_AUTH_SECRET", "r" * 40)
+    monkeypatch.setenv("KAFKA_PASSWORD", "k" * 24)  # prod also needs broker credentials (see below)
     assert CommonSettings().env == "prod"
+
+
+def test_production_refuses_an_unauthenticated_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PM_ENV", "prod")
+    monkeypatch.setenv("PM_AUTH_SECRET", "r" * 40)
+    for name in ("KAFKA_PASSWORD", "KAFKA_CREDENTIALS_FILE", "KAFKA_SECURITY_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError, match="broker needs authentication"):
+        CommonSettings()
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    monkeypatch.setenv("KAFKA_PASSWORD", "k" * 24)
+    with pytest.raises(ValidationError, match="broker needs authentication"):
+        CommonSettings()
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    auth = CommonSettings(service_name="intake").kafka_auth
+    assert (auth.protocol, auth.username, auth.mechanism) == ("SASL_SSL", "intake", "SCRAM-SHA-512")
+    assert "k" * 24 not in repr(auth)  # the password is never printed

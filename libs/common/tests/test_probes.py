@@ -26,7 +26,8 @@ pytestmark = pytest.mark.integration
 
 def settings(engines: Engines, mongo: Mongo, prefix: str, **overrides: Any) -> CommonSettings:
     values = {**service_settings_values(engines, mongo.db.name, prefix, "probe-secret-" + "x" * 32), **overrides}
-    return CommonSettings(service_name="probe-test", **values)
+    # a made-up service has no principal of its own on an authenticating broker: the tests' admin
+    return CommonSettings(service_name="probe-test", kafka_username="admin", **values)
 
 
 async def _setup(mongo: Mongo) -> None:

@@ -90,3 +90,30 @@ async def test_the_lookup_the_limiter_uses_is_an_id_lookup_for_the_engine(mongo:
         assert plan["filterPushdown"] is True and "USING INDEX" in str(plan["queryPlanner"])
     else:  # MongoDB 7
         assert any(stage in str(plan["queryPlanner"]["winningPlan"]) for stage in ("IDHACK", "EXPRESS", "IXSCAN"))
+
+
+async def test_concurrent_requests_of_one_process_each_insert_once(mongo: Mongo) -> None:
+    counted = Counted(mongo.collection("rate_limits"))
+    limiter = FixedWindowLimiter(counted, clock=Clock(1_800_000_000.0))  # type: ignore[arg-type]
+    await limiter.hit("desk-1", 1000, 600)
+    counted.calls.clear()
+    decisions = await asyncio.gather(*(limiter.hit("desk-1", 1000, 600) for _ in range(32)))
+    assert sorted(d.count for d in decisions) == list(range(2, 34))
+    assert counted.calls == Counter({"insert_one": 32})  # each its own slot: no insert lost to a sibling
+
+
+async def test_a_source_over_its_limit_is_known_from_memory(mongo: Mongo) -> None:
+    counted = Counted(mongo.collection("rate_limits"))
+    clock = Clock(1_800_000_010.0)
+    limiter = FixedWindowLimiter(counted, clock=clock)  # type: ignore[arg-type]
+    assert limiter.exhausted("desk-1", 3, 60) is None  # nothing known yet: the hit decides
+    for _ in range(3):
+        assert (await limiter.hit("desk-1", 3, 60)).allowed
+    counted.calls.clear()
+    refused = limiter.exhausted("desk-1", 3, 60)  # this process took the last slot: the next hit is refused
+    assert refused is not None and not refused.allowed and refused.retry_after_seconds == 50
+    assert not counted.calls  # no database operation
+    assert not (await limiter.hit("desk-1", 3, 60)).allowed  # the hit agrees
+    assert limiter.exhausted("desk-2", 3, 60) is None  # another source
+    clock.now += 60  # the next window
+    assert limiter.exhausted("desk-1", 3, 60) is None

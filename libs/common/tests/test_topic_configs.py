@@ -9,7 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from pm_common import topics
-from pm_common.kafka.admin import ensure_topics, topic_configs
+from pm_common.kafka.admin import admin_client, ensure_topics, topic_configs
 from pm_common.testing import poll_until, unique_name
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ def test_every_facts_topic_keeps_events_forever_and_dlqs_a_year() -> None:
 
 @pytest.fixture
 async def admin(engines) -> AsyncIterator[AIOKafkaAdminClient]:  # type: ignore[no-untyped-def]
-    client = AIOKafkaAdminClient(bootstrap_servers=engines.kafka_bootstrap, request_timeout_ms=20000)
+    client = admin_client(engines.kafka_bootstrap, timeout_ms=20000)
     await client.start()
     prefix = unique_name("cfg") + "."
     client.prefix = prefix  # type: ignore[attr-defined]

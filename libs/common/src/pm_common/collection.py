@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pymongo import IndexModel
@@ -24,8 +24,9 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.results import DeleteResult, UpdateResult
 
 from pm_common.matching import Unsupported, matches, split_by_id
+from pm_common.outbox_tracker import OUTBOX_POINTERS, OutboxTracker
 
-OUTBOX_POINTERS = "outbox_pending"
+__all__ = ["OUTBOX_POINTERS", "Collection", "EngineTraits", "KeyedLocks", "OutboxTracker"]
 
 
 class EngineTraits:
@@ -104,17 +105,33 @@ class Collection:
         """Whether the engine behind this collection is FerretDB (asked once per client)."""
         return await self._engine.is_ferretdb()
 
-    async def insert_one(self, document: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    async def announce(self, doc_id: Any, event_ids: list[str]) -> str:
+        """Write the outbox pointer of a coming ``insert_one(…, announced=<this>)`` ahead of it (e.g. in
+        parallel with other round trips); ``abandon`` it if the insert does not happen."""
+        return await self._tracker.before_write(self.name, doc_id, event_ids)
+
+    async def abandon(self, pointer: str) -> None:
+        await self._tracker.abandon(pointer)
+
+    async def insert_one(
+        self, document: dict[str, Any], *args: Any, announced: str | None = None, grouped: bool = False, **kwargs: Any
+    ) -> Any:
+        """``grouped``: sent with the other grouped inserts into this collection in flight meanwhile, in
+        one ``insert_many(ordered=False)`` (one SQLite transaction on FerretDB), same errors; returns None."""
+        insert = self._tracker.grouped(self._inner).insert if grouped else partial(self._inner.insert_one, **kwargs)
         entries = document.get("outbox") or {}
         if not entries:
-            return await self._inner.insert_one(document, *args, **kwargs)
-        pointer = await self._tracker.before_write(self.name, document["_id"], list(entries))
+            return await insert(document, *args)
+        if announced is not None and announced not in entries:
+            raise ValueError(f"pointer {announced} announced for other entries")
+        pointer = announced or await self._tracker.before_write(self.name, document["_id"], list(entries))
         try:
-            result = await self._inner.insert_one(document, *args, **kwargs)
+            result = await insert(document, *args)
         except DuplicateKeyError:
             await self._tracker.abandon(pointer)
             raise
-        self._tracker.written(self.name, document["_id"], pointer, list(entries))
+        # a new document: its entries are all there is to publish (the relay need not read it back)
+        self._tracker.written(self.name, document["_id"], pointer, list(entries), (entries, document.get("version")))
         return result
 
     async def _by_id(self, filter: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
@@ -169,22 +186,30 @@ class Collection:
                     filter = {"_id": split[0]}
             return await self._inner.delete_one(filter, *args, **kwargs)
 
-    async def _narrowed(self, op: Any, filter: dict[str, Any], kwargs: dict[str, Any]) -> tuple[Any, bool]:
-        """The filter to send (``{"_id": x}`` once the conditions were checked here) and whether the
-        write can be skipped because the document does not match."""
+    async def _narrowed(
+        self, filter: dict[str, Any], kwargs: dict[str, Any]
+    ) -> tuple[Any, bool, dict[str, Any] | None]:
+        """The filter to send (``{"_id": x}`` once the conditions were checked here), whether the
+        write can be skipped because the document does not match, and the document as read (if it was)."""
         split = await self._by_id(filter, kwargs) if isinstance(filter, dict) else None
         if split is None:
-            return filter, False
+            return filter, False, None
         found = await self._current(*split)
         if found is None:
-            return filter, True
-        return ({"_id": split[0]} if found is not False else filter), False
+            return filter, True, None
+        if not isinstance(found, dict):  # cannot tell here: the engine evaluates the filter
+            return filter, False, None
+        return {"_id": split[0]}, False, found
 
-    async def _write(self, op: Any, filter: Any, update: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        filter, skip = await self._narrowed(op, filter, kwargs)
+    async def _write(
+        self, op: Any, filter: Any, update: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """The write's result, and the document read before it under this process's lock (FerretDB)."""
+        filter, skip, before = await self._narrowed(filter, kwargs)
         if skip:
-            return UpdateResult({"n": 0, "nModified": 0, "ok": 1}, True) if op == self._inner.update_one else None
-        return await op(filter, update, *args, **kwargs)
+            skipped = UpdateResult({"n": 0, "nModified": 0, "ok": 1}, True)
+            return (skipped if op == self._inner.update_one else None), None
+        return await op(filter, update, *args, **kwargs), before
 
     async def _tracked_update(
         self, op: Any, filter: dict[str, Any], update: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -192,15 +217,16 @@ class Collection:
         sets = update.get("$set", {}) if isinstance(update, dict) else {}
         event_ids = [k[len("outbox.") :] for k in sets if k.startswith("outbox.")]
         if not event_ids:
-            return await self._write(op, filter, update, args, kwargs)
+            return (await self._write(op, filter, update, args, kwargs))[0]
         doc_id = filter.get("_id")
         if doc_id is None or kwargs.get("upsert"):
             raise ValueError("a write with outbox entries must address one existing document by _id")
         pointer = await self._tracker.before_write(self.name, doc_id, event_ids)
-        result = await self._write(op, filter, update, args, kwargs)
+        result, before = await self._write(op, filter, update, args, kwargs)
         applied = result is not None and getattr(result, "matched_count", 1) > 0
         if applied:
-            self._tracker.written(self.name, doc_id, pointer, event_ids)
+            alone = _written_alone(before, sets, event_ids, update)
+            self._tracker.written(self.name, doc_id, pointer, event_ids, alone)
         else:
             await self._tracker.abandon(pointer)
         return result
@@ -214,34 +240,15 @@ class Collection:
         return created
 
 
-class OutboxTracker:
-    """Pointers to documents with unpublished outbox entries, and in-process hints for the relay.
-
-    Before a write that adds outbox entries, a small pointer document (``_id`` = the first event id)
-    is inserted into ``outbox_pending``; after the write, the relay of this process is told at once
-    (``written``). The relay deletes the pointer once it has published the entries. So the relay
-    never scans the state collections: it is handed the document id, and its safety-net sweep (after
-    a crash, for writes of other processes) reads only ``outbox_pending``, whose size is the number
-    of unpublished writes, not the number of documents stored.
-    """
-
-    def __init__(self, db: Any) -> None:
-        self.pointers = db[OUTBOX_POINTERS]
-        self._listeners: list[Callable[[str, Any, str, list[str]], None]] = []
-
-    def listen(self, listener: Callable[[str, Any, str, list[str]], None]) -> None:
-        self._listeners.append(listener)
-
-    async def before_write(self, collection: str, doc_id: Any, event_ids: list[str]) -> str:
-        pointer = event_ids[0]
-        await self.pointers.insert_one(
-            {"_id": pointer, "c": collection, "d": doc_id, "e": event_ids, "t": datetime.now(UTC)}
-        )
-        return pointer
-
-    async def abandon(self, pointer: str) -> None:
-        await self.pointers.delete_one({"_id": pointer})
-
-    def written(self, collection: str, doc_id: Any, pointer: str, event_ids: list[str]) -> None:
-        for listener in self._listeners:
-            listener(collection, doc_id, pointer, event_ids)
+def _written_alone(
+    before: dict[str, Any] | None, sets: dict[str, Any], event_ids: list[str], update: dict[str, Any]
+) -> tuple[dict[str, Any], Any] | None:
+    """``(entries, version)`` when the document is known to hold no other pending entry: it was read
+    before the write (under this process's lock) with an empty outbox, so everything written to it
+    earlier has been published and these entries are all there is to send, in this order."""
+    if before is None or before.get("outbox"):
+        return None
+    version = sets.get("version", before.get("version"))
+    if version is None and "version" in (update.get("$inc") or {}):
+        version = 1
+    return {e: sets[f"outbox.{e}"] for e in event_ids}, version

@@ -33,6 +33,13 @@ SERVICES = (
     ServiceSpec("sla-monitor", "pm_sla_monitor", "SLA_", 8004),
     ServiceSpec("notifier", "pm_notifier", "NOTIFIER_", 8005),
 )
+# The staff console and owner H5 pages (a client of the services' HTTP APIs; no topic): started by
+# the run command and the browser tests, not by the services' own e2e and fault suites.
+CONSOLE = ServiceSpec("console", "pm_console", "CONSOLE_", 8006)
+# The statistics read model (consumes the topics, produces insight.warning): started by the run command
+# beside the console (a browser test of its pages would add it to its stack); not part of the per-service
+# e2e and fault scenarios, whose counts of consumers and groups are those of SERVICES.
+INSIGHTS = ServiceSpec("insights", "pm_insights", "INSIGHTS_", 8007)
 
 
 @dataclass
@@ -41,18 +48,19 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    services: tuple[ServiceSpec, ...] = SERVICES
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.port(service)}"
 
     def port(self, service: str) -> int:
-        spec = next(s for s in SERVICES if s.name == service)
+        spec = next(s for s in self.services if s.name == service)
         return self.ports.get(service, spec.port)
 
     def start(self, only: tuple[str, ...] | None = None, extra_env: dict[str, str] | None = None) -> None:
         """Start the services (all or ``only``); ``extra_env`` applies to these processes only."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for spec in SERVICES:
+        for spec in self.services:
             if only is not None and spec.name not in only:
                 continue
             env = {**os.environ, **self.env, **(extra_env or {}), f"{spec.env_prefix}PORT": str(self.port(spec.name))}

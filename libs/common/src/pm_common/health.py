@@ -16,14 +16,18 @@ import time
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
+from pm_common.kafka.security import KafkaAuth
 from pm_common.metrics import DEPENDENCY_UP
 
 log = logging.getLogger(__name__)
 
 
 class BrokerWatch:
-    def __init__(self, bootstrap: str, *, period: float = 5.0, timeout: float = 3.0) -> None:
+    def __init__(
+        self, bootstrap: str, *, period: float = 5.0, timeout: float = 3.0, auth: KafkaAuth | None = None
+    ) -> None:
         self.bootstrap = bootstrap
+        self.auth = auth if auth is not None else KafkaAuth.from_env()
         self.period = period
         self.timeout = timeout
         self.up: bool | None = None  # None until the first check finished
@@ -39,7 +43,9 @@ class BrokerWatch:
             if self._client is None:
                 self.clients_opened += 1
                 self._client = AIOKafkaClient(
-                    bootstrap_servers=self.bootstrap, request_timeout_ms=int(self.timeout * 1000)
+                    bootstrap_servers=self.bootstrap,
+                    request_timeout_ms=int(self.timeout * 1000),
+                    **self.auth.client_kwargs(),
                 )
                 await asyncio.wait_for(self._client.bootstrap(), self.timeout)
             self.checks += 1

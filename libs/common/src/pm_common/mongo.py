@@ -63,9 +63,12 @@ __all__ = [
 class Mongo:
     """A client bound to one service database."""
 
-    def __init__(self, url: str, db_name: str, *, timeout_ms: int = 3000) -> None:
+    def __init__(
+        self, url: str, db_name: str, *, timeout_ms: int = 3000, event_listeners: tuple[Any, ...] = ()
+    ) -> None:
         self.client: AsyncIOMotorClient[Any] = AsyncIOMotorClient(
             url,
+            event_listeners=list(event_listeners),  # e.g. a pymongo CommandListener (tests, benchmarks)
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
             socketTimeoutMS=max(timeout_ms * 3, 10000),

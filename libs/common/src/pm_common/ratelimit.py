@@ -14,8 +14,9 @@ Why not the alternatives (measured: ``bench/ratelimit.py``, figures in ``bench/R
   read-then-write without a lock and loses concurrent increments (``bench/ferretdb_workload.py``:
   194 of 1,984 kept), which would let bursts through.
 
-Cost per request: this process remembers, per key and window, the next slot to try. A hit is then
-one insert (``_id`` only: ``SEARCH … USING INDEX`` on FerretDB); a slot another replica took since
+Cost per request: this process remembers, per key and window, the next slot to try, and hands each
+request its own (concurrent requests of one process never race each other). A hit is then one insert
+(``_id`` only: ``SEARCH … USING INDEX`` on FerretDB); a slot another replica took since
 costs one more insert each (so O(replicas) at worst, O(1) in the common case); a key whose slots
 are all taken is refused from memory until its window ends (no database operation at all). A
 process that meets a busy key for the first time finds the first free slot by binary search with
@@ -73,19 +74,42 @@ class FixedWindowLimiter:
         retry_after = max(1, int(window_end - now + 0.999))
         key = self.window_key(source, window_seconds, index)
         expires_at = datetime.fromtimestamp(window_end, UTC)
-        n, _ = self._next.get(key, (1, window_end))
         first_try = key not in self._next
+        n = self._take(key, window_end, now)
         while n <= limit:
             try:
-                await self.collection.insert_one({**self.slot_filter(key, n), "expires_at": expires_at})
-            except DuplicateKeyError:
-                n = await self._first_free(key, n + 1, limit) if first_try else n + 1
-                first_try = False
+                await self.collection.insert_one({**self.slot_filter(key, n), "expires_at": expires_at}, grouped=True)
+            except DuplicateKeyError:  # another replica took it: the next one (found by search if new here)
+                if first_try:
+                    self._advance(key, await self._first_free(key, n + 1, limit), window_end, now)
+                    first_try = False
+                n = self._take(key, window_end, now)
                 continue
-            self._remember(key, n + 1, window_end, now)
             return RateDecision(True, n, limit, retry_after)
-        self._remember(key, limit + 1, window_end, now)
+        if self._next.get(key, (0, 0.0))[0] == n + 1:  # not tried: give the reservation back
+            self._remember(key, n, window_end, now)
+        self._advance(key, limit + 1, window_end, now)
         return RateDecision(False, limit + 1, limit, retry_after)
+
+    def exhausted(self, source: str, limit: int, window_seconds: int) -> RateDecision | None:
+        """The refusal ``hit`` would answer from memory (every slot of the window known taken), else
+        ``None``: lets a caller refuse before starting other work alongside its ``hit``."""
+        now = self.clock()
+        index = int(now // window_seconds)
+        if self._next.get(self.window_key(source, window_seconds, index), (1, 0.0))[0] <= limit:
+            return None
+        return RateDecision(False, limit + 1, limit, max(1, int((index + 1) * window_seconds - now + 0.999)))
+
+    def _take(self, key: str, window_end: float, now: float) -> int:
+        """Reserve the next slot to try, synchronously: concurrent requests of this process each get
+        their own slot instead of all racing for the same one (measured: ~20 losing inserts per
+        request at concurrency 16 before, 54 % of intake's database time)."""
+        n = self._next.get(key, (1, window_end))[0]
+        self._remember(key, n + 1, window_end, now)
+        return n
+
+    def _advance(self, key: str, next_slot: int, window_end: float, now: float) -> None:
+        self._remember(key, max(next_slot, self._next.get(key, (1, window_end))[0]), window_end, now)
 
     async def _first_free(self, key: str, low: int, limit: int) -> int:
         """The first slot not taken, in ``low … limit + 1``: taken slots form a prefix (binary search)."""

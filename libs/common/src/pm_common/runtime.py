@@ -20,6 +20,7 @@ from pm_common.kafka.producer import KafkaPublisher
 from pm_common.metrics import DEPENDENCY_UP
 from pm_common.mongo import Mongo
 from pm_common.settings import CommonSettings
+from pm_common.topics import TopicSpec, own_topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class ServiceRuntime:
         self.settings = settings
         self.mongo = Mongo(settings.mongo_url, settings.mongo_db)
         self.publisher = KafkaPublisher(
-            settings.kafka_bootstrap, settings.topic_prefix, client_id=settings.service_name
+            settings.kafka_bootstrap, settings.topic_prefix, client_id=settings.service_name, auth=settings.kafka_auth
         )
         self.relay = OutboxRelay(
             self.publisher,
@@ -91,7 +92,13 @@ class ServiceRuntime:
         s = self.settings
         if not await self._retry(
             "topic setup",
-            lambda: ensure_topics(s.kafka_bootstrap, s.topic_prefix, replication_factor=s.kafka_replication_factor),
+            lambda: ensure_topics(
+                s.kafka_bootstrap,
+                s.topic_prefix,
+                self._own_topics(),
+                replication_factor=s.kafka_replication_factor,
+                auth=self.publisher.auth,
+            ),
         ):
             return
         self.ready = True
@@ -108,6 +115,13 @@ class ServiceRuntime:
                 listeners=self.rebalance_listeners,
             )
             await self.consumer.run(self._stop)
+
+    def _own_topics(self) -> list[TopicSpec] | None:
+        """With broker authentication a service may create only its own topics (what it produces and
+        the dead-letter topics of what it consumes); the setup creates the rest. Without it: all."""
+        if not self.publisher.auth.enabled:
+            return None
+        return own_topic_specs(self.settings.service_name, list(self.handlers), self.settings.topic_prefix)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -126,7 +140,9 @@ class ServiceRuntime:
     def watch_broker(self) -> BrokerWatch:
         """The background broker check behind the probes (started once; stopped with the runtime)."""
         if self._watch is None:
-            self._watch = BrokerWatch(self.settings.kafka_bootstrap, period=self.settings.health_check_seconds)
+            self._watch = BrokerWatch(
+                self.settings.kafka_bootstrap, period=self.settings.health_check_seconds, auth=self.publisher.auth
+            )
         if (self._watch_task is None or self._watch_task.done()) and not self._stop.is_set():
             self._watch_task = asyncio.create_task(self._watch.run(self._stop), name="broker-watch")
             self._tasks.append(self._watch_task)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pm_common.kafka.security import KafkaAuth, resolve
 
 DEV_AUTH_SECRET = "dev-only-secret-change-me"
 
@@ -32,6 +34,22 @@ class CommonSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         1, validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR"), description="for topics created at start-up"
     )
+    kafka_security_protocol: str = Field(
+        "",
+        validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL"),
+        description="PLAINTEXT, SASL_PLAINTEXT or SASL_SSL; empty: SASL_PLAINTEXT when credentials are known",
+    )
+    kafka_sasl_mechanism: str = Field("SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM"))
+    kafka_username: str = Field(
+        "", description="this service's broker principal (<SVC>_KAFKA_USERNAME); default: the service name"
+    )
+    kafka_password: SecretStr = Field(SecretStr(""), description="its SCRAM password (<SVC>_KAFKA_PASSWORD)")
+    kafka_credentials_file: str = Field(
+        "",
+        validation_alias=AliasChoices("KAFKA_CREDENTIALS_FILE"),
+        description="JSON file of principals' passwords written by the local setup (used when no password is set)",
+    )
+    kafka_ssl_cafile: str = Field("", validation_alias=AliasChoices("KAFKA_SSL_CAFILE"))
     consumer_group_suffix: str = Field(
         "",
         validation_alias=AliasChoices("KAFKA_CONSUMER_GROUP_SUFFIX"),
@@ -73,7 +91,24 @@ class CommonSettings(BaseSettings):
     def _refuse_unsafe_production(self) -> CommonSettings:
         if self.env == "prod" and (self.auth_secret == DEV_AUTH_SECRET or len(self.auth_secret) < 32):
             raise ValueError("PM_AUTH_SECRET must be set to a random value of at least 32 characters in prod")
+        if self.env == "prod" and not self.kafka_auth.enabled:
+            raise ValueError(
+                "in prod the broker needs authentication: set <SVC>_KAFKA_PASSWORD (SASL/SCRAM) "
+                "or KAFKA_CREDENTIALS_FILE, and KAFKA_SECURITY_PROTOCOL=SASL_SSL or SASL_PLAINTEXT"
+            )
         return self
+
+    @property
+    def kafka_auth(self) -> KafkaAuth:
+        """This service's principal on the broker (see ``pm_common.kafka.security``)."""
+        return resolve(
+            protocol=self.kafka_security_protocol,
+            username=self.kafka_username or self.service_name,
+            password=self.kafka_password.get_secret_value(),
+            mechanism=self.kafka_sasl_mechanism,
+            credentials_file=self.kafka_credentials_file,
+            cafile=self.kafka_ssl_cafile,
+        )
 
     @property
     def trusted_proxy_list(self) -> list[str]:

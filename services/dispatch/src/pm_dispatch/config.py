@@ -11,5 +11,7 @@ class DispatchSettings(CommonSettings):
     service_name: str = "dispatch"
     mongo_db: str = "pm_dispatch"
     port: int = 8003
+    # intake's base URL: the assignee's owner-contact lookup (internal API, service:dispatch, audited)
+    intake_url: str = "http://127.0.0.1:8001"
     # Demo/test knob: cap every task deadline at N seconds after assignment (unset in production).
     deadline_cap_seconds: float | None = None

@@ -1,4 +1,4 @@
-"""Two dispatch replicas close the same tasks at once (one completes, one withdraws): on the local
+"""Two dispatch replicas change the same tasks at once (one resolves, one cancels): on the local
 engine as on MongoDB, exactly one of them wins per task and exactly one event is written for it."""
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ import textwrap
 import pytest
 
 from pm_common.mongo import Mongo
+from pm_dispatch.adapters.repository import MongoTaskRepository
+from pm_dispatch.domain import actions
+from pm_dispatch.domain.assignment import Assignee
+from pm_dispatch.domain.task import Task
 
 pytestmark = pytest.mark.integration
 
@@ -19,27 +23,28 @@ WORKER = textwrap.dedent(
     """
     import asyncio, sys
     from datetime import UTC, datetime
-    from pm_common.events import TaskCancelled, TaskCompleted, new_event
     from pm_common.mongo import Mongo
     from pm_dispatch.adapters.repository import MongoTaskRepository
+    from pm_dispatch.domain import actions, errors
+    from pm_dispatch.service_layer.unit import change
 
     async def main(url, db, mode, n):
         mongo = Mongo(url, db)
         repo = MongoTaskRepository(mongo)
         wins = 0
         for i in range(n):
-            tid = f"T-{i}"
             now = datetime.now(UTC)
-            if mode == "complete":
-                payload = TaskCompleted(task_id=tid, complaint_id=f"c{i}", estate_id="E1",
-                                        result_summary="已修复", completed_at=now)
-                update = {"$set": {"status": "done", "completed_at": now}}
-                wins += await repo.complete(tid, update, new_event(payload, source="t", subject=tid, estate_id="E1"))
-            else:
-                payload = TaskCancelled(task_id=tid, complaint_id=f"c{i}", estate_id="E1", reason="withdrawn",
-                                        cancelled_at=now)
-                update = {"$set": {"status": "withdrawn", "withdrawn_at": now}}
-                wins += await repo.withdraw(tid, update, new_event(payload, source="t", subject=tid, estate_id="E1"))
+            def step(task):
+                if mode == "resolve":
+                    actions.resolve(task, "h-1", now, mode="explanation", summary="已答复", evidence=[],
+                                    confirmation=None, open_subtasks=[])
+                    return True
+                return actions.cancel(task, "sup-1", now)
+            try:
+                _, won = await change(repo, f"T-{i}", step)
+            except errors.IllegalTransition:
+                won = False
+            wins += bool(won)
         print(wins)
         mongo.close()
 
@@ -48,10 +53,13 @@ WORKER = textwrap.dedent(
 )
 
 
-async def test_two_replicas_never_both_close_a_task(mongo: Mongo, engines) -> None:
-    tasks = mongo.collection("tasks")
+async def test_two_replicas_never_both_close_a_task(mongo: Mongo, engines) -> None:  # type: ignore[no-untyped-def]
+    repo = MongoTaskRepository(mongo)
+    who = Assignee(kind="person", department="customer_service", person_id="h-1")
     for i in range(N):
-        await tasks.insert_one({"_id": f"T-{i}", "status": "assigned", "version": 0})
+        task = Task(id=f"T-{i}", complaint_id=f"c{i}", estate_id="E1", category="customer_service", status="accepted")
+        task.assignee = actions.AssigneeRecord.of(who)
+        await repo.add(task)
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -64,15 +72,15 @@ async def test_two_replicas_never_both_close_a_task(mongo: Mongo, engines) -> No
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for mode in ("complete", "withdraw")
+        for mode in ("resolve", "cancel")
     ]
     outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 240)
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err.decode()[-3000:]
     wins = [int(out.decode().strip()) for out, _ in outputs]
-    assert sum(wins) == N, f"completed + withdrawn = {wins}: a task was closed twice or not at all"
-    async for task in tasks.find({}):
-        entries = list((task.get("outbox") or {}).values())
-        assert len(entries) == 1, f"{task['_id']}: {len(entries)} events"
-        expected = "task.completed" if task["status"] == "done" else "task.cancelled"
-        assert entries[0]["topic"] == expected
+    assert sum(wins) == N, f"resolved + cancelled = {wins}: a task was closed twice or not at all"
+    async for doc in mongo.collection("tasks").find({}):
+        entries = list((doc.get("outbox") or {}).values())
+        assert len(entries) == 1, f"{doc['_id']}: {len(entries)} events"
+        expected = "task.resolved" if doc["status"] == "resolved" else "task.cancelled"
+        assert entries[0]["topic"] == expected and doc["status"] in ("resolved", "cancelled")

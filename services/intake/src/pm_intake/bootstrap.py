@@ -81,7 +81,18 @@ def build_runtime(settings: CommonSettings) -> ServiceRuntime:
     async def downstream(envelope: Envelope, payload: Any) -> None:
         await handlers.on_downstream_event(envelope, payload, adapters.repo)
 
-    for topic in (topics.COMPLAINT_TRIAGED, topics.TASK_ASSIGNED, topics.TASK_COMPLETED, topics.FEEDBACK_SENT):
+    for topic in (
+        topics.COMPLAINT_TRIAGED,
+        topics.TASK_ASSIGNED,
+        topics.TASK_COMPLETED,
+        topics.FEEDBACK_SENT,
+        topics.TASK_RESOLVED,
+        topics.TASK_PROGRESS_NOTED,
+        topics.TASK_CLOSED,
+        topics.TASK_REOPENED,
+        topics.SURVEY_ANSWERED,
+        topics.RETURN_VISIT_RECORDED,
+    ):
         runtime.subscribe(topic, downstream)
 
     async def housekeeping(stop: asyncio.Event) -> None:

@@ -72,3 +72,23 @@ async def test_out_of_range_ledger_page_is_422_not_500(intake: Intake) -> None:
             assert error["code"] == "validation_failed" and error["fields"][0]["field"] == "page"
         last = await client.get("/v1/complaints", params={"page": "500", "page_size": "20"})  # rows 9,980-9,999
         assert last.status_code == 200 and last.json()["items"] == []
+
+
+async def test_owners_free_text_is_clear_only_for_the_roles_that_may_reveal(intake: Intake) -> None:
+    text = "我叫王芳，电话13812345678，身份证110101199003071234，3号楼楼道灯坏了"
+    async with intake.client() as client:
+        filed = await client.post("/v1/complaints", json={**PERSON, "content": text}, headers=intake.staff())
+        cid = filed.json()["complaint_id"]
+        desk = (await client.get(f"/v1/complaints/{cid}", headers=intake.staff())).json()
+        assert desk["registration"]["content"] == text
+        for role in ("handler", "leadership"):
+            staff = intake.staff(role, ("SUNNY",), f"{role}-1")
+            item = await client.get(f"/v1/complaints/{cid}", headers=staff)
+            ledger = await client.get("/v1/complaints", params={"estate_id": "SUNNY"}, headers=staff)
+            assert item.status_code == 200 and ledger.status_code == 200
+            for body in (item.text, ledger.text):
+                assert "13812345678" not in body and "110101199003071234" not in body and "王芳" not in body
+            assert "138****5678" in item.json()["registration"]["content"]
+        for role in ("contractor", "integration", "admin"):
+            refused = await client.get(f"/v1/complaints/{cid}", headers=intake.staff(role, ("SUNNY",), f"{role}-1"))
+            assert refused.status_code == 403 and "13812345678" not in refused.text

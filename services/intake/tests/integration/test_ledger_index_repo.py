@@ -47,12 +47,13 @@ async def test_two_writers_append_to_one_log_and_no_entry_is_lost(engines: Engin
             *(b.append("r|SUNNY|2026", [f"b{i}"]) for i in range(60)),
         )
         slots = await IndexLog(mongo.collection(INDEX)).tail("r|SUNNY|2026", 0)
-        assert [n for n, _ in slots] == list(range(1, 121))  # dense: one slot per append
+        assert [n for n, _ in slots] == list(range(1, len(slots) + 1))  # dense
         assert sorted(e for _, entries in slots for e in entries) == sorted(
             [f"a{i}" for i in range(60)] + [f"b{i}" for i in range(60)]
-        )
-        assert await IndexLog(mongo.collection(INDEX)).head("r|SUNNY|2026") == 120  # found by _id probes
-        assert await mongo.collection(INDEX).find_one({"_id": slot_id("r|SUNNY|2026", 121)}) is None
+        )  # every entry exactly once
+        assert len(slots) <= 8  # each process's concurrent appends rode together (group commit)
+        assert await IndexLog(mongo.collection(INDEX)).head("r|SUNNY|2026") == len(slots)  # found by _id probes
+        assert await mongo.collection(INDEX).find_one({"_id": slot_id("r|SUNNY|2026", len(slots) + 1)}) is None
     finally:
         other.close()
 

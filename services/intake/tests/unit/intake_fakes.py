@@ -36,6 +36,8 @@ class FakeRepo:
         self.events: list[Event] = []
         self.counters: dict[str, int] = {}
         self.reindexed: list[str] = []
+        self.released: list[tuple[str, int]] = []  # numbers given back by refused / replayed requests
+        self.pointers: set[str] = set()  # outbox pointers announced and not abandoned
 
     async def estate(self, estate_id: str) -> dict[str, Any] | None:
         return ESTATES.get(estate_id)
@@ -45,7 +47,17 @@ class FakeRepo:
         self.counters[key] = self.counters.get(key, 0) + 1
         return self.counters[key]
 
-    async def insert(self, document: dict[str, Any], events: list[Event]) -> None:
+    def release_sequence(self, estate_id: str, day: str, number: int) -> None:
+        self.released.append((f"{estate_id}:{day}", number))
+
+    async def announce(self, complaint_id: str, event_ids: list[str]) -> str:
+        self.pointers.add(event_ids[0])
+        return event_ids[0]
+
+    async def abandon(self, pointer: str) -> None:
+        self.pointers.discard(pointer)
+
+    async def insert(self, document: dict[str, Any], events: list[Event], announced: str | None = None) -> None:
         if document["_id"] in self.docs:
             raise AlreadyExists(document["_id"])
         self.docs[document["_id"]] = copy.deepcopy(document)
@@ -62,10 +74,17 @@ class FakeRepo:
         return copy.deepcopy(self.docs.get(complaint_id, {}).get("pii"))
 
     async def update(
-        self, complaint_id: str, expected_status: str, update: dict[str, Any], events: list[Event]
+        self,
+        complaint_id: str,
+        expected_status: str,
+        update: dict[str, Any],
+        events: list[Event],
+        guard: dict[str, Any] | None = None,
     ) -> bool:
         doc = self.docs.get(complaint_id)
         if doc is None or doc["status"] != expected_status:
+            return False
+        if any(doc.get(k) != v for k, v in (guard or {}).items()):
             return False
         apply(doc, update)
         self.events.extend(events)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from intake_fakes import FakeRepo
@@ -48,6 +49,8 @@ async def test_register_acknowledges_with_local_day_reference_and_masked_event()
     assert topic == topics.COMPLAINT_RECEIVED and event.data["owner_phone_masked"] == "139****1111"
     assert "13900001111" not in event.model_dump_json() and "李四" not in event.model_dump_json()
     assert "感谢" in ack.message and ack.next_contact_by is not None and ack.next_contact_by > NOW
+    local = ack.next_contact_by.astimezone(ZoneInfo("Asia/Shanghai"))  # the estate's time in both languages
+    assert f"{local:%m月%d日 %H:%M}" in ack.message and f"by {local:%Y-%m-%d %H:%M}." in ack.message_en
     doc = repo.docs[ack.complaint_id]
     assert doc["pii"] == {"name": "李四", "phone": "13900001111"}
     assert doc["registration"]["owner"]["phone"] == "139****1111"

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from pm_common.settings import CommonSettings
@@ -11,6 +13,10 @@ class SlaSettings(CommonSettings):
     service_name: str = "sla-monitor"
     mongo_db: str = "pm_sla_monitor"
     port: int = 8004
-    escalation_step_seconds: float = 4 * 3600  # reminder → supervisor → project manager → company
-    fire_batch: int = 500  # escalations per partition emitted per durable write (one outbox document)
+    # tests / demos: equal steps (clock time) between ladder levels instead of the policy's ladder
+    escalation_step_seconds: float | None = None
+    fire_batch: int = 500  # steps per partition emitted per durable write (one outbox document)
     sweep_seconds: float = 5.0  # how often published outbox documents are deleted (only while some exist)
+    mailbox_seconds: float = 1.0  # how often clocks changed by other instances are picked up
+    config_ttl_seconds: float = 5.0  # how long a policy / org snapshot read is reused
+    holiday_dir: Path | None = None  # extra <year>.json statutory-holiday files (as TRIAGE_HOLIDAY_DIR)

@@ -33,6 +33,8 @@ def sla_settings(engines: Engines, mongo: Mongo, topic_prefix: str) -> Callable[
 @pytest.fixture
 async def driver(engines: Engines, mongo: Mongo, topic_prefix: str, clock: ManualClock) -> AsyncIterator[Driver]:
     publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
-    async with EventProbe(engines.kafka_bootstrap, topic_prefix, [topics.TASK_OVERDUE]) as probe:
+    async with EventProbe(
+        engines.kafka_bootstrap, topic_prefix, [topics.TASK_OVERDUE, topics.TASK_SLA_WARNING]
+    ) as probe:
         yield Driver(publisher, probe, mongo, clock)
     await publisher.close()

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from pydantic import BaseModel
 
 from pm_common import topics
 from pm_common.auth import issue_token
@@ -67,22 +68,43 @@ class Driver:
         )
         await self.publisher.publish(topics.TASK_CANCELLED, _event(cancelled))
 
-    async def armed(self, *task_ids: str) -> None:
+    async def armed(self, *task_ids: str, stage: str = "resolve") -> None:
         for task_id in task_ids:
             await poll_until(
-                lambda t=task_id: self.mongo.collection("armed").find_one({"_id": t}), what=f"{task_id} armed"
+                lambda t=task_id: self.mongo.collection("armed").find_one({"_id": f"{t}|{stage}"}),
+                what=f"{task_id} armed",
             )
 
     async def stopped(self, *task_ids: str) -> None:
+        """The stop is recorded as a fact of the task (it may have overtaken the assignment)."""
         for task_id in task_ids:
-            await poll_until(
-                lambda t=task_id: self.mongo.collection("timer_stops").find_one({"_id": t}), what=f"{task_id} stopped"
-            )
+
+            async def seen(t: str = task_id) -> bool:
+                facts = [
+                    f async for f in self.mongo.collection("item_facts").find({"_id": {"$regex": f"^task:{t}\\|"}})
+                ]
+                return any(f["f"]["type"] in ("task.completed", "task.cancelled", "task.resolved") for f in facts)
+
+            await poll_until(seen, what=f"{task_id} stopped")
+
+    async def publish(self, topic: str, payload: BaseModel) -> Envelope:
+        event = new_event(payload, source="pm/dispatch", estate_id=getattr(payload, "estate_id", "SUNNY"))
+        await self.publisher.publish(topic, event)
+        return event
 
     async def overdue(self, task_id: str, *, count: int = 1, timeout: float = 30) -> list[Envelope]:
         return await self.probe.wait_for(
             topics.TASK_OVERDUE, lambda e: e.data["task_id"] == task_id, count=count, timeout=timeout
         )
+
+    async def warnings(self, task_id: str, *, count: int = 1, timeout: float = 30) -> list[Envelope]:
+        return await self.probe.wait_for(
+            topics.TASK_SLA_WARNING, lambda e: e.data["task_id"] == task_id, count=count, timeout=timeout
+        )
+
+    async def all_of(self, topic: str) -> list[Envelope]:
+        await self.probe._drain()
+        return [e for t, e, _ in self.probe.events if t == topic]
 
     async def all_overdue(self) -> list[Envelope]:
         await self.probe._drain()

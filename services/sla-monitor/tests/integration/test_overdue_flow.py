@@ -36,8 +36,8 @@ async def test_arm_then_due_emits_exactly_one_overdue_per_level(sla_settings, dr
         assert [e.data["escalation_level"] for e in second] == [1, 2] and len({e.id for e in second}) == 2
         async with sla.client() as client:
             state = (await client.get(f"/v1/timers/{first}")).json()
-            assert (state["state"], state["level"]) == ("armed", 2)
-            assert state["next_at"].startswith("2026-12-01T11:10:00")
+            assert (state["state"], state["stage"]) == ("running", "resolve")
+            assert state["next_at"].startswith("2026-12-01T11:10:00")  # level 3
             missing = await client.get("/v1/timers/nope")
             assert missing.status_code == 404 and missing.json()["error"]["message"] == "未找到该任务的时限记录"
 
@@ -59,7 +59,7 @@ async def test_restart_between_arming_and_deadline_emits_exactly_one(sla_setting
         await driver.assign(later, START + timedelta(minutes=8))
         await driver.armed(later)
     async with serve(settings, clock) as sla:  # restart after firing: level 1 is found claimed, not fired again
-        await poll_until(lambda: _at_level(sla.monitor, task_id, 2), what="level 1 recognised as fired")
+        await poll_until(lambda: _at_index(sla.monitor, task_id, 3), what="level 1 recognised as fired")
         clock.advance(timedelta(minutes=3))
         await driver.overdue(later)
         assert await sla.monitor.fire_due() == 0
@@ -82,17 +82,27 @@ async def test_completed_and_cancelled_tasks_never_go_overdue(sla_settings, driv
 
         async def disarmed() -> bool:
             pointers = {d["_id"] async for d in mongo.collection("armed").find({})}
-            return pointers == {control} and done not in sla.monitor.schedule
+            # the completed task's return visit (回访, 3 working days) starts; nothing else of the others runs
+            expected = {f"{control}|resolve", f"{done}|return_visit"}
+            return pointers == expected and f"{done}|resolve" not in sla.monitor.schedule
 
-        await poll_until(disarmed, what="only the control timer armed")
-        clock.advance(timedelta(hours=10))
-        await driver.overdue(control, count=4)  # every level of the control timer …
+        await poll_until(disarmed, what="only the control timer and the return visit armed")
+        clock.advance(timedelta(minutes=5))
+        await driver.overdue(control)
+        for level in range(2, 5):  # every level of the control timer …
+            clock.advance(STEP)
+            await driver.overdue(control, count=level)
+        clock.advance(6 * STEP)  # a jump (as after downtime): one reminder, not six
+        events = await driver.overdue(control, count=5)
+        assert [(e.data["level"], e.data["repeat"]) for e in events] == [(1, 0), (2, 0), (3, 0), (4, 0), (4, 6)]
         assert {e.data["task_id"] for e in await driver.all_overdue()} == {control}  # … and nothing else
         async with sla.client() as client:
             state = (await client.get(f"/v1/timers/{cancelled}")).json()
-            assert (state["state"], state["stop_reason"], state["level"]) == ("stopped", "cancelled", 0)
-            assert (await client.get(f"/v1/timers/{control}")).json()["state"] == "exhausted"
+            assert (state["state"], state["stop_reason"], state["outcome"]) == ("stopped", "cancelled", "void")
+            assert (await client.get(f"/v1/timers/{done}")).json()["outcome"] == "met"
+            control_state = (await client.get(f"/v1/timers/{control}")).json()
+            assert control_state["state"] == "running" and control_state["next_at"] is not None  # reminders go on
 
 
-async def _at_level(monitor, task_id: str, level: int) -> bool:  # type: ignore[no-untyped-def]
-    return monitor.schedule.level_of(task_id) == level
+async def _at_index(monitor, task_id: str, index: int) -> bool:  # type: ignore[no-untyped-def]
+    return monitor.schedule.index_of(f"{task_id}|resolve") == index  # 2 warnings, then level 1, 2, …

@@ -13,6 +13,7 @@ class TriageSettings(CommonSettings):
     mongo_db: str = "pm_triage"
     port: int = 8002
     holiday_dir: str | None = None  # extra <year>.json holiday files (next year's State Council notice)
+    model_file: str | None = None  # a retrained triage_model.json (default: the one packaged with the service)
     # acceptance and supervisor review
     review_confidence: float = Field(0.6, ge=0, le=1)  # below: needs_review (never for urgent items)
     auto_reject_confidence: float = Field(0.7, ge=0, le=1)  # outside duties refused automatically from

@@ -3,6 +3,11 @@ retraining command (``python -m pm_triage.entrypoints.retrain``).
 
 Rows are dicts with the corpus columns (category, urgency, out_of_scope, reason, text). Texts are
 normalised and run through the hazard rules exactly as at run time (``Featurizer``).
+
+The base training data is ``TRAINING_SETS``: the corpus's train split and the older, independently
+labelled train set (``data/triage_train.tsv``; it has no out-of-scope reason column, so it trains
+every model but the matter model). Dev, test and the frozen hold-out set
+are never trained on.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,13 +25,23 @@ from typing import Any
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from pm_triage.domain.classification import Classifier
 from pm_triage.domain.classification.features import Segmenter, features, full_vocabulary
 from pm_triage.domain.classification.hazards import HazardRules
-from pm_triage.domain.classification.lexicon import load_default_lexicon
+from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
 from pm_triage.domain.classification.linear_model import LinearModel, TriageModel
 from pm_triage.domain.classification.text import normalize
 
 PRUNE = 0.02  # weights below this (on every label) are dropped from the file
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+TRAINING_SETS = (
+    SERVICE_ROOT / "corpus/train.tsv",
+    SERVICE_ROOT / "data/triage_train.tsv",
+    SERVICE_ROOT / "corpus/owner_train.tsv",  # 302 hand-written owner texts (docs/triage.md)
+)
+CALIBRATION_SET = SERVICE_ROOT / "corpus/dev.tsv"
+ALARM_URGENT_WEIGHT = 3.0  # class weight of urgent rows in the alarm (recall first)
+MATTER_OUT_WEIGHT = 1.0  # class weight of out-of-scope rows in the matter model (13 small kinds vs in scope)
 
 
 @dataclass
@@ -51,16 +67,23 @@ class Featurizer:
         return features(norm, self.hazards.find(norm), self.segmenter)
 
 
-def matter_label(row: dict[str, str]) -> str:
+def matter_label(row: dict[str, str]) -> str | None:
+    """in_scope or the out-of-scope kind; None for a row of a set without a reason column (its
+    in-scope rows alone would bias the matter model towards in scope)."""
+    if "reason" not in row:
+        return None
     if str(row.get("out_of_scope", "0")).strip() not in ("1", "true", "True"):
         return "in_scope"
-    reason = (row.get("reason") or "").strip()
-    return reason or "outside_duties:unknown"
+    return (row.get("reason") or "").strip() or "outside_duties:unknown"
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def training_rows(paths: Sequence[Path] = TRAINING_SETS) -> list[dict[str, str]]:
+    return [row for path in paths for row in read_rows(path)]
 
 
 def _fit(x: Any, labels: Sequence[str], weights: Sequence[float], names: list[str], c: float) -> LinearModel:
@@ -87,9 +110,15 @@ def train(
     *,
     weights: Sequence[float] | None = None,
     c: float = 4.0,
+    alarm_weight: float = ALARM_URGENT_WEIGHT,
+    matter_weight: float = MATTER_OUT_WEIGHT,
     meta: dict[str, Any] | None = None,
 ) -> TriageModel:
-    """Fit the category, urgency and matter models; the version is derived from the weights."""
+    """Fit the category, urgency, matter and alarm models; the version is derived from the weights.
+
+    The alarm sees the text only (no ``h:`` hazard-rule features) and weights urgent rows
+    ``alarm_weight`` times: a model given the rules' hits learns "urgent = a rule fired" and cannot
+    catch what the rules miss."""
     featurizer.fit_vocabulary([r["text"] for r in rows])
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform([featurizer(r["text"]) for r in rows])
@@ -97,12 +126,46 @@ def train(
     w = list(weights) if weights is not None else [1.0] * len(rows)
     category = _fit(x, [r["category"] for r in rows], w, names, c)
     urgency = _fit(x, [r["urgency"] for r in rows], w, names, c)
-    matter = _fit(x, [matter_label(r) for r in rows], w, names, c)
-    body = json.dumps([category.to_dict(), urgency.to_dict(), matter.to_dict(), featurizer.vocabulary], sort_keys=True)
+    labelled = [i for i, r in enumerate(rows) if matter_label(r) is not None]
+    matter_labels = [str(matter_label(rows[i])) for i in labelled]
+    matter_w = [
+        w[i] * (1.0 if m == "in_scope" else matter_weight) for i, m in zip(labelled, matter_labels, strict=True)
+    ]
+    matter = _fit(x[labelled], matter_labels, matter_w, names, c)
+    text_only = [j for j, name in enumerate(names) if not name.startswith("h:")]
+    urgent = [r["urgency"] == "urgent" for r in rows]
+    alarm_w = [wi * (alarm_weight if u else 1.0) for wi, u in zip(w, urgent, strict=True)]
+    alarm = _fit(x[:, text_only], ["1" if u else "0" for u in urgent], alarm_w, [names[j] for j in text_only], c)
+    parts = [m.to_dict() for m in (category, urgency, matter, alarm)]
+    body = json.dumps([*parts, featurizer.vocabulary], sort_keys=True)
     stamp = datetime.now(UTC)
     version = f"lin-{stamp:%Y%m%d}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
-    info = {"trained_at": stamp.isoformat(timespec="seconds"), "rows": len(rows), "C": c, **(meta or {})}
-    return TriageModel(version, category, urgency, matter, dict(featurizer.vocabulary), info)
+    info = {"trained_at": stamp.isoformat(timespec="seconds"), "rows": len(rows), "C": c,
+            "alarm_urgent_weight": alarm_weight, "matter_out_weight": matter_weight, **(meta or {})}  # fmt: skip
+    return TriageModel(version, category, urgency, matter, dict(featurizer.vocabulary), info, alarm=alarm)
+
+
+def calibrate(model: TriageModel, rows: Sequence[dict[str, str]], name: str) -> TriageModel:
+    """Fit Platt scaling of the (non-urgent) confidence on held-out `rows` (the dev split): the
+    probability that category, urgency and scope decision are all right. Stored in ``meta``."""
+    raw = replace(model, meta={k: v for k, v in model.meta.items() if k != "calibration"})
+    classifier = Classifier(compile_lexicon(load_default_lexicon()), raw)
+    z, right = [], []
+    for row in rows:
+        result = classifier.classify(row["text"])
+        if result.urgency == "urgent":
+            continue  # an urgent item is never held: its confidence is not used for review
+        p = min(max(result.confidence, 1e-4), 1 - 1e-4)
+        z.append([math.log(p / (1 - p))])
+        oos = str(row.get("out_of_scope", "0")).strip() == "1"
+        same = result.category == row["category"] and result.urgency == row["urgency"]
+        right.append(same and result.out_of_scope == oos)
+    fit = LogisticRegression(C=100.0).fit(z, right)
+    calibration = {"a": round(float(fit.coef_[0][0]), 4), "b": round(float(fit.intercept_[0]), 4),
+                   "fitted_on": name, "rows": len(z)}  # fmt: skip
+    stem, _, _ = model.version.rpartition("-")  # the version names the calibrated model
+    digest = hashlib.sha256(f"{model.version}{json.dumps(calibration, sort_keys=True)}".encode()).hexdigest()
+    return replace(model, version=f"{stem}-{digest[:8]}", meta={**model.meta, "calibration": calibration})
 
 
 def save(model: TriageModel, path: Path) -> None:

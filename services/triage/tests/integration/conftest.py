@@ -33,6 +33,7 @@ WATCHED = [
     topics.INCIDENT_RESOLVED,
     topics.TASK_ASSIGNED,
     topics.TASK_COMPLETED,
+    topics.TASK_RESOLVED,
     topics.FEEDBACK_SENT,
 ]
 

@@ -74,7 +74,7 @@ async def test_each_non_acceptance_reason_automatic_or_proposed(triage) -> None:
 
 
 async def test_repeat_of_an_item_already_answered_with_no_new_facts(triage) -> None:  # type: ignore[no-untyped-def]
-    text = "5号楼2单元301卫生间天花板一直在渗水，墙皮都泡起来了"
+    text = "5号楼2单元301门口的楼道灯坏了一个多月了，晚上上楼什么都看不见"  # not urgent: never refused otherwise
     first = await triage.complain(text, building="5", unit="2", room="301")
     assert (await triage.triaged(first.subject))[0].data["decision"] == "accepted"
     same_open = await triage.complain(text + "。", building="5", unit="2", room="301")
@@ -96,7 +96,7 @@ async def test_repeat_of_an_item_already_answered_with_no_new_facts(triage) -> N
     assert (data["decision"], data["rejection_reason"]) == ("rejected", "repeat")
     assert any(e["feature"] == "history:repeat" for e in data["evidence"])
     new_facts = await triage.complain(
-        "5号楼2单元301卫生间修过以后又渗水了，这次水顺着灯座往下滴，开关也跳闸了", building="5", unit="2", room="301"
+        "5号楼2单元301门口的楼道灯修过以后又坏了，这次是灯一闪一闪的还嗡嗡响", building="5", unit="2", room="301"
     )
     assert (await triage.triaged(new_facts.subject))[0].data["decision"] != "rejected"
 

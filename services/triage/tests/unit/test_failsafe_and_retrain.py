@@ -138,18 +138,17 @@ def test_the_gate_refuses_any_drop_of_urgent_recall(before: float, after: float,
 
 
 def test_retraining_with_reviews_reports_and_writes_a_new_version(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    corpus = retrain.read_rows(retrain.TRAIN_SPLIT)
+    corpus = retrain.read_rows(retrain.TRAINING_SETS[0])
     _write(tmp_path / "train.tsv", [r for i, r in enumerate(corpus) if i % 8 == 0])
-    dev = retrain.read_rows(retrain.TRAIN_SPLIT.with_name("dev.tsv"))  # the gate's fixed split, small here
+    dev = retrain.read_rows(retrain.SERVICE_ROOT / "corpus/dev.tsv")  # the gate's fixed split, small here
     _write(tmp_path / "gate.tsv", [r for i, r in enumerate(dev) if i % 4 == 0])
-    monkeypatch.setattr(retrain, "TRAIN_SPLIT", tmp_path / "train.tsv")
-    monkeypatch.setattr(retrain, "TEST_SPLIT", tmp_path / "gate.tsv")
     out = tmp_path / "model.json"
     reviews = [r for i, r in enumerate(corpus) if i % 8 == 1][:40]
     old = load_triage_model()
-    status = retrain.retrain(reviews, out=out, weight=3.0, dry_run=False, old=old)
+    splits = {"train_sets": [tmp_path / "train.tsv"], "test_split": tmp_path / "gate.tsv"}
+    status = retrain.retrain(reviews, out=out, weight=3.0, dry_run=False, old=old, **splits)
     report = capsys.readouterr().out
     assert "urgent_recall" in report and "before" in report and "after" in report
     if status == retrain.REFUSED:  # a smaller training set may lose recall: then nothing is written

@@ -62,6 +62,21 @@ def test_negation_and_benign_sources_are_no_hazard(hazards: HazardRules) -> None
     assert [h.family for h in hazards.find("有人烧纸把晾的衣服点着了")] == ["fire"]
 
 
+def test_a_negation_scopes_over_the_noun_phrase_it_precedes(hazards: HazardRules) -> None:
+    # 没有[煤气]味: the negator precedes the object that the state ends; another gas object later in
+    # the text (燃气表) must not pair with the negated smell
+    assert hazards.find("家里没有煤气味，就是燃气表那个阀门有点锈，转不太动") == []
+    assert hazards.find("没闻到燃气味，就是燃气灶的火是黄的") == []
+    assert hazards.find("不是水管爆了，是楼上空调滴水") == []
+    # the same phrases without the negation are hazards happening now
+    assert [h.modality for h in hazards.find("家里一股煤气味，燃气表那里嘶嘶响")] == ["now"]
+    assert [h.family for h in hazards.find("水管爆了，水往外喷")] == ["water"]
+
+
+def test_a_hazard_that_came_back_today_is_happening_now(hazards: HazardRules) -> None:
+    assert [h.modality for h in hazards.find("昨天楼道里有煤气味，今天又有了，比昨天还浓")] == ["now"]
+
+
 def test_a_past_life_safety_event_not_said_to_be_over_is_a_credible_signal(classifier: Classifier) -> None:
     result = classifier.classify("电梯昨天把我邻居关里面半小时，你们维保到现在都没个说法")
     assert result.urgency == "urgent" and result.review_reasons == ["urgent_uncertain"]

@@ -12,9 +12,9 @@ from pm_common.events.payloads import (
     TaskAssigned,
     TaskCancelled,
     TaskCompleted,
-    TaskOverdue,
 )
 from pm_common.events.registry import EVENT_TYPES, UnknownEventType, parse_payload
+from pm_common.events.sla import TaskOverdue, TaskSlaWarning
 from pm_common.events.wire import NotAStructuredEvent, envelope_from_kafka, event_from_kafka
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "TaskCancelled",
     "TaskCompleted",
     "TaskOverdue",
+    "TaskSlaWarning",
     "UnknownEventType",
     "envelope_from_kafka",
     "event_from_kafka",

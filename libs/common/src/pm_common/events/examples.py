@@ -6,13 +6,18 @@ older version's example is the current one reduced to that version's fields.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from pm_common import topics
 from pm_common.events.envelope import Envelope, schema_urn
+from pm_common.events.examples_sla import sla_examples
+from pm_common.events.examples_task import task_examples
+from pm_common.events.insights import InsightWarning
+from pm_common.events.notify import ReturnVisitRecorded
+from pm_common.events.org import OrgChanged
 from pm_common.events.payloads import (
     ComplaintReceived,
     ComplaintSupplemented,
@@ -26,12 +31,16 @@ from pm_common.events.payloads import (
     Location,
     SurveyAnswered,
     TaskAssigned,
+    TaskAssignee,
     TaskCancelled,
     TaskCompleted,
-    TaskOverdue,
+    TaskDeadlines,
 )
 from pm_common.events.registry import AGGREGATES, complaint_of, versions
+from pm_common.events.sla import TaskOverdue
+from pm_common.events.subjects import ComplaintSubjectsChanged
 from pm_common.events.tolerant import known_fields
+from pm_common.org import Contractor, DutyOverride, DutyRule, OrgPerson, OrgTeam
 
 T0 = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
 CID, TID, ESTATE = "9f1c2d3e4b5a46789a0b1c2d3e4f5a6b", "T-9f1c2d3e4b5a46789a0b1c2d3e4f5a6b", "SUNNY"
@@ -99,6 +108,18 @@ EXAMPLES: dict[str, BaseModel] = {
         urgency="urgent",
         due_at=_at(241),
         assigned_at=_at(4),
+        assignee=TaskAssignee(
+            kind="person",
+            department="engineering",
+            team_id="eng-a",
+            person_id="h-wang",
+            name="王师傅",
+            reason="on duty",
+        ),
+        grade="important",
+        deadlines=TaskDeadlines(dispatch_by=_at(16), onsite_by=_at(31), resolve_by=_at(241), reply_by=_at(120)),
+        actor_id="pm/dispatch",
+        at=_at(4),
     ),
     topics.TASK_COMPLETED: TaskCompleted(
         task_id=TID,
@@ -108,7 +129,14 @@ EXAMPLES: dict[str, BaseModel] = {
         completed_at=_at(55),
     ),
     topics.TASK_CANCELLED: TaskCancelled(
-        task_id=TID, complaint_id=CID, estate_id=ESTATE, reason="withdrawn", note="业主撤回", cancelled_at=_at(21)
+        task_id=TID,
+        complaint_id=CID,
+        estate_id=ESTATE,
+        reason="withdrawn",
+        note="业主撤回",
+        cancelled_at=_at(21),
+        cancel_reason="withdrawn",
+        actor_id="owner",
     ),
     topics.TASK_OVERDUE: TaskOverdue(
         task_id=TID,
@@ -118,6 +146,15 @@ EXAMPLES: dict[str, BaseModel] = {
         overdue_at=_at(242),
         escalation_level=2,
         escalate_to="supervisor",
+        at=_at(242),
+        stage="onsite",
+        deadline=_at(241),
+        late_seconds=60.0,
+        assignee_person_id="p-wang",
+        recipients=("p-wang", "p-zhao"),
+        recipient_roles=("assignee", "supervisor"),
+        level=2,
+        scheduled_at=_at(241),
     ),
     topics.FEEDBACK_SENT: FeedbackSent(
         notification_id=f"evt-5a6b:{CID}:owner",
@@ -154,7 +191,60 @@ EXAMPLES: dict[str, BaseModel] = {
         resolved_by="sup-li",
         resolved_at=_at(180),
     ),
+    **task_examples(),
+    topics.ORG_CHANGED: OrgChanged(
+        estate_id=ESTATE,
+        version=7,
+        teams=[
+            OrgTeam(team_id="eng", name_zh="工程部维修班", name_en="Engineering", department="engineering"),
+            OrgTeam(
+                team_id="ctl", name_zh="中控室", name_en="Control room", department="control_room", kind="control_room"
+            ),
+        ],
+        people=[
+            OrgPerson(
+                person_id="p-wang",
+                name="王师傅",
+                roles=["handler"],
+                team_ids=["eng"],
+                skills=["lift"],
+                channels=["sms", "wechat"],
+            ),
+            OrgPerson(person_id="p-zhao", name="赵值班", roles=["control_room"], team_ids=["ctl"], channels=["pager"]),
+        ],
+        duty_rules=[
+            DutyRule(person_id="p-wang", role="handler", team_id="eng", days="working", start="08:30", end="17:30"),
+            DutyRule(person_id="p-zhao", role="control_room", team_id="ctl", days="all", start="17:30", end="08:30"),
+        ],
+        overrides=[DutyOverride(person_id="p-wang", role="handler", day=date(2026, 11, 23), on_duty=False)],
+        contractors=[
+            Contractor(
+                contractor_id="c-lift", name="迅达电梯维保", trades=["lift"], estate_ids=[ESTATE], channels=["sms"]
+            ),
+        ],
+        updated_at=_at(5),
+    ),
 }
+EXAMPLES.update(sla_examples(TID, CID, ESTATE, T0))
+EXAMPLES[topics.RETURN_VISIT_RECORDED] = ReturnVisitRecorded(
+    complaint_id=CID, estate_id=ESTATE, task_id=TID, outcome="satisfied", note="业主表示满意", at=_at(1500)
+)
+EXAMPLES[topics.INSIGHT_WARNING] = InsightWarning(
+    warning_id="5f0c1e2d3b4a59687766554433221100",
+    estate_id=ESTATE,
+    rule="location_spike",
+    key="3|engineering",
+    window_start=date(2026, 11, 22),
+    window_end=date(2026, 11, 22),
+    observed=6,
+    baseline=0.25,
+    threshold=3,
+    complaint_ids=(CID,),
+    raised_at=_at(1600),
+)
+EXAMPLES[topics.COMPLAINT_SUBJECTS_CHANGED] = ComplaintSubjectsChanged(
+    complaint_id=CID, estate_id=ESTATE, subject_staff_ids=("p-sec-3",), revision=1, changed_at=_at(40)
+)
 
 
 def example_payload(event_type: str, version: int) -> dict[str, Any]:

@@ -42,6 +42,28 @@ class ComplaintReceivedV1(_Payload):
     received_at: datetime
 
 
+class ComplaintReceivedV2(_Payload):
+    complaint_id: str
+    reference_no: str
+    estate_id: str
+    channel: Channel
+    content: str
+    matter: str | None = None
+    location: Location = Location()
+    urgency_reported: Urgency | None = None
+    anonymous: bool = False
+    owner_name_masked: str | None = None
+    owner_phone_masked: str | None = None
+    recorder_id: str | None = None
+    raised_at: datetime
+    received_at: datetime
+    # added in v2: items answered and closed at intake (当场答复), evidence ids, read-back state
+    resolved_at_intake: bool = False
+    intake_answer: str | None = None
+    evidence_ids: tuple[str, ...] = ()
+    readback_confirmed: bool | None = None
+
+
 class ComplaintTriagedV1(_Payload):
     complaint_id: str
     estate_id: str
@@ -91,3 +113,36 @@ class ComplaintTriagedV2(_Payload):
     incident_id: str | None = Field(None, description="the group incident (群诉) this complaint belongs to")
     review: TriageReview | None = Field(None, description="set when a supervisor made this decision")
     received_at: datetime | None = Field(None, description="when intake received it (windows of group incidents)")
+
+
+class TaskAssignedV1(_Payload):
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    department: str
+    handler_id: str | None = None
+    category: Category
+    urgency: Urgency
+    due_at: datetime
+    assigned_at: datetime
+
+
+class TaskOverdueV1(_Payload):
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    due_at: datetime
+    overdue_at: datetime
+    escalation_level: int = Field(ge=1, le=4, description="1 reminder, 2 supervisor, 3 project manager, 4 company")
+    escalate_to: Literal["handler", "supervisor", "project_manager", "company"]
+
+
+class TaskCancelledV1(_Payload):
+    """A task stopped without a result: the owner withdrew the item. Timers stop on it."""
+
+    task_id: str
+    complaint_id: str
+    estate_id: str
+    reason: Literal["withdrawn"]
+    note: str | None = None
+    cancelled_at: datetime

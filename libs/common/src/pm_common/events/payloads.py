@@ -74,6 +74,9 @@ class ComplaintReceived(_Payload):
     intake_answer: str | None = None
     evidence_ids: tuple[str, ...] = ()
     readback_confirmed: bool | None = None
+    # added in v3: the staff the complaint is about (被投诉人), person ids of the organisation: every
+    # service hides the item from them and dispatch never routes it to them (pm_common.subjects)
+    subject_staff_ids: tuple[str, ...] = ()
 
 
 class Evidence(_Payload):
@@ -150,6 +153,26 @@ class ComplaintTriaged(_Payload):
     )
 
 
+class TaskAssignee(_Payload):
+    """v2 of ``task.assigned``: who the task went to (never a contact value)."""
+
+    kind: Literal["person", "team", "contractor", "control_room"]
+    department: str
+    team_id: str | None = None
+    person_id: str | None = None
+    contractor_id: str | None = None
+    name: str | None = None
+    reason: str = ""
+
+
+class TaskDeadlines(_Payload):
+    dispatch_by: datetime | None = None
+    onsite_by: datetime | None = None
+    resolve_by: datetime | None = None
+    plan_by: datetime | None = None
+    reply_by: datetime | None = None
+
+
 class TaskAssigned(_Payload):
     task_id: str
     complaint_id: str
@@ -160,6 +183,15 @@ class TaskAssigned(_Payload):
     urgency: Urgency
     due_at: datetime
     assigned_at: datetime
+    # added in v2: sent on creation and on every (re)assignment
+    assignee: TaskAssignee | None = None
+    parent_task_id: str | None = None
+    grade: str | None = None
+    deadlines: TaskDeadlines = TaskDeadlines()
+    reassigned: bool = False
+    reason: str | None = None
+    actor_id: str | None = None
+    at: datetime | None = None
 
 
 class TaskCompleted(_Payload):
@@ -170,25 +202,27 @@ class TaskCompleted(_Payload):
     completed_at: datetime
 
 
+CancelReason = Literal["withdrawn", "duplicate", "invalid", "merged_into_incident", "supervisor_other"]
+
+
 class TaskCancelled(_Payload):
-    """A task stopped without a result: the owner withdrew the item. Timers stop on it."""
+    """A task stopped without a result (v2: why, in ``cancel_reason``). Timers stop on it, whatever the reason.
+
+    v1 had only ``reason: "withdrawn"``; it stays, always ``"withdrawn"`` (the task was taken out of
+    work), so v1 readers keep reading v2 events. Read ``cancel_reason``."""
 
     task_id: str
     complaint_id: str
     estate_id: str
-    reason: Literal["withdrawn"]
+    reason: Literal["withdrawn"] = Field(description="v1 field, always withdrawn: read cancel_reason")
     note: str | None = None
     cancelled_at: datetime
-
-
-class TaskOverdue(_Payload):
-    task_id: str
-    complaint_id: str
-    estate_id: str
-    due_at: datetime
-    overdue_at: datetime
-    escalation_level: int = Field(ge=1, le=4, description="1 reminder, 2 supervisor, 3 project manager, 4 company")
-    escalate_to: Literal["handler", "supervisor", "project_manager", "company"]
+    cancel_reason: CancelReason = Field(
+        "withdrawn",
+        description="withdrawn (the owner withdrew the item), duplicate, invalid, merged_into_incident, "
+        "supervisor_other (a supervisor's cancel; the note says why)",
+    )
+    actor_id: str | None = Field(None, description="who cancelled: owner / staff, a staff id, or pm/dispatch")
 
 
 class FeedbackSent(_Payload):

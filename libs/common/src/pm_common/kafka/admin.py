@@ -11,14 +11,16 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from pm_common.kafka.security import KafkaAuth
 from pm_common.topics import TopicSpec, all_topic_specs
 
 log = logging.getLogger(__name__)
 _DYNAMIC_TOPIC_CONFIG = 1
 
 
-async def kafka_reachable(bootstrap: str, timeout: float = 3.0) -> bool:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+async def kafka_reachable(bootstrap: str, timeout: float = 3.0, auth: KafkaAuth | None = None) -> bool:
+    auth = auth if auth is not None else KafkaAuth.from_env()
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000), **auth.client_kwargs())
     try:
         await asyncio.wait_for(client.bootstrap(), timeout)
         await asyncio.wait_for(client.fetch_all_metadata(), timeout)
@@ -29,45 +31,61 @@ async def kafka_reachable(bootstrap: str, timeout: float = 3.0) -> bool:
         await client.close()
 
 
-async def wait_for_kafka(bootstrap: str, deadline_seconds: float = 60.0) -> None:
+async def wait_for_kafka(bootstrap: str, deadline_seconds: float = 60.0, auth: KafkaAuth | None = None) -> None:
     end = time.monotonic() + deadline_seconds
     while time.monotonic() < end:
-        if await kafka_reachable(bootstrap):
+        if await kafka_reachable(bootstrap, auth=auth):
             return
         await asyncio.sleep(0.5)
     raise TimeoutError(f"Kafka at {bootstrap} not ready after {deadline_seconds}s")
 
 
 async def ensure_topics(
-    bootstrap: str, prefix: str = "", specs: list[TopicSpec] | None = None, replication_factor: int = 1
+    bootstrap: str,
+    prefix: str = "",
+    specs: list[TopicSpec] | None = None,
+    replication_factor: int = 1,
+    auth: KafkaAuth | None = None,
 ) -> None:
     """Create every contract topic and its DLQ if missing, with its declared configs; bring the
     retention/cleanup configs of existing topics in line with the declaration (idempotent)."""
     wanted = specs if specs is not None else all_topic_specs(prefix)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = admin_client(bootstrap, auth)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [s for s in wanted if s.name not in existing]
-        if missing:
-            await _create(admin, missing, replication_factor)
-        present = [s for s in wanted if s.name in existing]
+        raced = await _create(admin, missing, replication_factor) if missing else []
+        # a topic the broker's metadata did not list yet, or that another process created meanwhile,
+        # exists after all: align its configs like any present one
+        present = [s for s in wanted if s.name in existing] + raced
         if present:
             await align_topic_configs(admin, present)
     finally:
         await admin.close()
 
 
-async def _create(admin: AIOKafkaAdminClient, missing: list[TopicSpec], replication_factor: int) -> None:
+def admin_client(bootstrap: str, auth: KafkaAuth | None = None, timeout_ms: int = 10000) -> AIOKafkaAdminClient:
+    """An admin client authenticated as ``auth`` (default: :meth:`KafkaAuth.from_env`)."""
+    auth = auth if auth is not None else KafkaAuth.from_env()
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms, **auth.client_kwargs())
+
+
+async def _create(admin: AIOKafkaAdminClient, missing: list[TopicSpec], replication_factor: int) -> list[TopicSpec]:
+    """Create ``missing``; returns the specs of those that turned out to exist already."""
     new = [NewTopic(s.name, s.partitions, replication_factor, topic_configs=dict(s.configs)) for s in missing]
     try:
         response = await admin.create_topics(new)
     except TopicAlreadyExistsError:
-        return
+        return list(missing)
+    existed: set[str] = set()
     for name, code, *_ in response.topic_errors:
-        if code not in (0, TopicAlreadyExistsError.errno):
+        if code == TopicAlreadyExistsError.errno:
+            existed.add(name)
+        elif code != 0:
             raise KafkaError(f"could not create topic {name}: error code {code}")
-    log.info("created topics %s", [s.name for s in missing])
+    log.info("created topics %s", [s.name for s in missing if s.name not in existed])
+    return [s for s in missing if s.name in existed]
 
 
 async def topic_configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, tuple[str, bool]]]:

@@ -1,13 +1,18 @@
 """Consumer loop: manual commit after the handler's state change is durable, bounded retries, DLQ.
 
 Failure policy per message, with two separate budgets:
-- cannot be parsed / unknown type / ``PermanentError`` → ``<topic>.dlq`` at once;
+- cannot be parsed / unknown type / larger than ``max_event_bytes`` / ``PermanentError`` →
+  ``<topic>.dlq`` at once (every group decides the same way, so each dead-letters it once);
 - engine unreachable (DB or broker, ``TRANSIENT``) → retried in-line for at most
   ``transient_inline_seconds``; then the partition is **paused** and the record is retried after a
   growing backoff while the loop keeps polling (so the consumer never exceeds
   ``max_poll_interval`` and is never kicked out of its group while it keeps working). An outage
   never dead-letters anything and never uses up the failure budget;
 - any other exception → retried ``max_attempts`` times with backoff, then dead-lettered.
+
+Partitions fetched together are handled concurrently, each in its own order (one task per partition
+of the batch); within a partition records are handled one after another, and its offset is committed
+after its batch.
 
 Rebalances: a listener commits what is done for revoked partitions, and records of a partition
 this instance no longer owns are dropped unprocessed (the new owner gets them). Services may
@@ -44,6 +49,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, BaseModel], Awaitable[None]]
 TRANSIENT = (*TRANSIENT_DB_ERRORS, KafkaError, ConnectionError, TimeoutError)
 DLQ_KEEP_BYTES = 64 * 1024  # of a message too large for the dead-letter topic
+METADATA_MAX_AGE_MS = 5000
+# Our producers cannot send more (their max_request_size is the 1 MiB default); a larger event on a
+# topic configured to accept it is poison for every consumer (memory, a 16 MiB document cap).
+MAX_EVENT_BYTES = 1024 * 1024
 
 
 class PermanentError(Exception):
@@ -90,6 +99,7 @@ class ConsumerLoop:
         transient_inline_seconds: float = 5.0,
         pause_max_seconds: float = 30.0,
         listeners: list[RebalanceListener] | None = None,
+        max_event_bytes: int = MAX_EVENT_BYTES,
     ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -101,6 +111,7 @@ class ConsumerLoop:
         self.transient_inline = transient_inline_seconds
         self.pause_max = pause_max_seconds
         self.listeners = listeners or []
+        self.max_event_bytes = max_event_bytes
         self.connected = False
         self.last_error: str | None = None
         self.owned: set[TopicPartition] = set()
@@ -120,6 +131,10 @@ class ConsumerLoop:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=100,
+                **self.publisher.auth.client_kwargs(),  # the service's own principal
+                # A group joined before the broker's metadata lists just-created topics gets no partitions
+                # of them and rebalances only when the metadata is refreshed (default every 5 minutes).
+                metadata_max_age_ms=METADATA_MAX_AGE_MS,
             )
             try:
                 await consumer.start()
@@ -150,9 +165,13 @@ class ConsumerLoop:
                     log.warning("consumer %s poll failed: %s", self.group_id, self.last_error)
                     await _sleep_or_stop(stop, 1.0)
                     continue
-                for tp, records in batches.items():
-                    if not await self._run_partition(consumer, tp, records, stop):
-                        return
+                # partitions are independent (order is kept within each): their batches run side by
+                # side, so one partition's database round trips do not hold up the others
+                handled = await asyncio.gather(
+                    *(self._run_partition(consumer, tp, records, stop) for tp, records in batches.items())
+                )
+                if not all(handled):
+                    return
         finally:
             self.connected = False
             self._consumer = None
@@ -239,6 +258,11 @@ class ConsumerLoop:
     # -- one record -------------------------------------------------------------------------
     async def _process(self, record: ConsumerRecord, stop: asyncio.Event) -> Outcome:
         topic = record.topic[len(self.prefix) :]
+        size = len(record.value or b"")
+        if size > self.max_event_bytes:
+            return await self._dead_letter(
+                record, topic, f"event too large: {size} bytes (limit {self.max_event_bytes})", stop
+            )
         try:
             envelope, payload = event_from_kafka(record.value, record.headers)
         except (ValidationError, UnknownEventType, ValueError) as exc:

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from pm_common.events.envelope import Envelope
+from pm_common.kafka.security import KafkaAuth
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,11 @@ log = logging.getLogger(__name__)
 class KafkaPublisher:
     """Publishes to ``prefix + topic``. Starts lazily and restarts itself after broker failures."""
 
-    def __init__(self, bootstrap: str, prefix: str = "", *, client_id: str = "pm") -> None:
+    def __init__(
+        self, bootstrap: str, prefix: str = "", *, client_id: str = "pm", auth: KafkaAuth | None = None
+    ) -> None:
         self.bootstrap = bootstrap
+        self.auth = auth if auth is not None else KafkaAuth.from_env()
         self.prefix = prefix
         self.client_id = client_id
         self._producer: AIOKafkaProducer | None = None
@@ -34,6 +38,7 @@ class KafkaPublisher:
                     enable_idempotence=True,
                     linger_ms=5,
                     request_timeout_ms=10000,
+                    **self.auth.client_kwargs(),
                 )
                 try:
                     await producer.start()

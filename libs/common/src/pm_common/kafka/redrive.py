@@ -27,6 +27,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from pm_common.events.envelope import Envelope
+from pm_common.kafka.security import KafkaAuth
 
 MAX_BYTES = 16 * 1024 * 1024
 
@@ -71,6 +72,7 @@ async def read_dead_letters(bootstrap: str, topic: str, timeout: float = 60.0) -
         auto_offset_reset="earliest",
         fetch_max_bytes=MAX_BYTES,
         max_partition_fetch_bytes=MAX_BYTES,
+        **KafkaAuth.from_env().client_kwargs(),
     )
     await consumer.start()
     try:
@@ -105,7 +107,11 @@ async def redrive(
         found = {d.offset for d in letters}
         raise SystemExit(f"no dead letter at offset(s) {sorted(offsets - found)} of {topic}")
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, max_request_size=MAX_BYTES
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=MAX_BYTES,
+        **KafkaAuth.from_env().client_kwargs(),
     )
     await producer.start()
     done: list[dict[str, Any]] = []

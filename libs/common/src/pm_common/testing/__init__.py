@@ -1,5 +1,5 @@
 """Test helpers for the real local engines (pytest plugin: ``pm_common.testing.fixtures``)."""
 
-from pm_common.testing.helpers import EventProbe, free_port, poll_until, unique_name
+from pm_common.testing.helpers import EventProbe, free_port, poll_until, same_partition_key, unique_name
 
-__all__ = ["EventProbe", "free_port", "poll_until", "unique_name"]
+__all__ = ["EventProbe", "free_port", "poll_until", "same_partition_key", "unique_name"]

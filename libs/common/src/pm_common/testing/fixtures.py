@@ -3,6 +3,11 @@
 Set ``MONGO_URL`` and ``KAFKA_BOOTSTRAP`` to run against other engines (e.g. real MongoDB 7).
 Otherwise ``deploy/local/engines.py up`` is run (ports from ``PM_LOCAL_*_PORT`` as there);
 engines this session started are stopped at the end unless ``PM_KEEP_ENGINES=1``.
+
+Broker credentials: ``KAFKA_CREDENTIALS_FILE`` if set, else the file the local setup generated in its
+state folder (``PM_LOCAL_STATE_DIR`` / ``PM_LOCAL_DIR`` / ``.local``) when its broker runs with
+authentication; the variable is then exported, so clients in tests (``KafkaAuth.from_env``: the
+``admin`` principal) and services started as processes (their own principal) find it.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 
-from pm_common.kafka.admin import ensure_topics
+from pm_common.kafka import acls
+from pm_common.kafka.admin import admin_client, ensure_topics
+from pm_common.kafka.security import CREDENTIALS_FILE_ENV, KafkaAuth, local_credentials_file
 from pm_common.mongo import Mongo
-from pm_common.testing.helpers import free_port, unique_name
+from pm_common.testing.helpers import free_port, poll_until, unique_name
 from pm_common.topics import all_topic_specs
 
 REPO = Path(__file__).resolve().parents[5]
@@ -33,6 +40,19 @@ class Engines:
     kafka_bootstrap: str
 
 
+def local_state_dir() -> Path:
+    return Path(os.environ.get("PM_LOCAL_STATE_DIR") or os.environ.get("PM_LOCAL_DIR") or REPO / ".local")
+
+
+def discover_credentials(state: Path | None = None) -> None:
+    """Export ``KAFKA_CREDENTIALS_FILE`` when the local broker of ``state`` authenticates clients."""
+    if os.environ.get(CREDENTIALS_FILE_ENV):
+        return
+    creds = local_credentials_file(state or local_state_dir())
+    if creds is not None:
+        os.environ[CREDENTIALS_FILE_ENV] = str(creds)
+
+
 def _engines_status() -> bool:
     return subprocess.run([sys.executable, str(ENGINES), "status"], capture_output=True).returncode == 0
 
@@ -42,10 +62,12 @@ def engines() -> Iterator[Engines]:
     mongo_url = os.environ.get("MONGO_URL")
     kafka = os.environ.get("KAFKA_BOOTSTRAP")
     if mongo_url and kafka:
+        discover_credentials()
         yield Engines(mongo_url, kafka)
         return
     already = _engines_status()
     subprocess.run([sys.executable, str(ENGINES), "up"], check=True)
+    discover_credentials()
     yield Engines(
         f"mongodb://127.0.0.1:{os.environ.get('PM_LOCAL_MONGO_PORT', '27017')}",
         f"127.0.0.1:{os.environ.get('PM_LOCAL_KAFKA_PORT', '9092')}",
@@ -74,15 +96,41 @@ async def topic_prefix(engines: Engines) -> AsyncIterator[str]:
     prefix = unique_name("t") + "."
     specs = [replace(s, partitions=min(s.partitions, 2)) for s in all_topic_specs(prefix)]
     await ensure_topics(engines.kafka_bootstrap, prefix, specs)
+    secured = KafkaAuth.from_env().enabled
+    if secured:  # the services' principals get the namespace's ACLs (as on the real topic names)
+        await acls.apply(engines.kafka_bootstrap, prefix, topics=False)
+    await topics_visible(engines.kafka_bootstrap, {s.name for s in specs})
     yield prefix
-    admin = AIOKafkaAdminClient(bootstrap_servers=engines.kafka_bootstrap, request_timeout_ms=20000)
+    await drop_namespace(engines.kafka_bootstrap, prefix, secured=secured)
+
+
+async def drop_namespace(bootstrap: str, prefix: str, *, secured: bool) -> None:
+    """Delete a test namespace's topics (and its ACLs on a secured broker), so they don't pile up."""
+    admin = admin_client(bootstrap, timeout_ms=20000)
     await admin.start()
     try:
         mine = [name for name in await admin.list_topics() if name.startswith(prefix)]
         if mine:
             await admin.delete_topics(mine)
+        if secured:
+            await acls.delete_acls(admin, acls.bindings(prefix))
     finally:
         await admin.close()
+
+
+async def topics_visible(bootstrap: str, names: set[str], timeout: float = 60.0) -> None:
+    """Wait until the broker's metadata lists ``names``: right after creation a producer may get
+    UnknownTopicOrPartition, and a consumer group joined then gets no partitions of them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **KafkaAuth.from_env().client_kwargs())
+    await consumer.start()
+    try:
+
+        async def visible() -> bool:
+            return bool(names <= set(await consumer.topics()))
+
+        await poll_until(visible, timeout=timeout, what="new topics in the broker's metadata")
+    finally:
+        await consumer.stop()
 
 
 def service_settings_values(engines: Engines, db_name: str, prefix: str, secret: str) -> dict[str, Any]:

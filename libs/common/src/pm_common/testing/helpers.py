@@ -3,23 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer
 
 from pm_common.events.envelope import Envelope
+from pm_common.kafka.security import KafkaAuth
 
 T = TypeVar("T")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port to listen on later, outside the kernel's ephemeral range: a port the kernel hands out
+    (bind to 0) may meanwhile become the source port of an outgoing connection, and the server that
+    binds it afterwards fails with "address already in use" (seen with Kafka on a busy machine)."""
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(20000, 32768) if not low <= p <= high] or list(range(1024, low))
+    for _ in range(200):
+        port = random.choice(candidates)
+        if port in _HANDED_OUT:  # this process asked for it already (its server may not listen yet)
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            _HANDED_OUT.add(port)
+            return port
+    with socket.socket() as sock:  # a crowded range: fall back to the kernel's choice
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 def unique_name(prefix: str = "t") -> str:
@@ -51,6 +81,7 @@ class EventProbe:
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            **KafkaAuth.from_env().client_kwargs(),
         )
         self.events: list[tuple[str, Envelope, dict[str, bytes]]] = []
         self.raw: list[tuple[str, bytes, dict[str, bytes]]] = []
@@ -122,3 +153,16 @@ def received_event(cid: str, content: str = "电梯坏了", estate_id: str = "E1
 async def value_of(value: T) -> T:
     """An awaitable of a plain value, for ``poll_until(lambda: value_of(...))``."""
     return value
+
+
+def same_partition_key(key: str, partitions: int) -> str:
+    """A made-up key whose messages go to ``key``'s partition (the producer's murmur2 hash): published
+    after ``key``'s, it is consumed after them, so seeing it consumed proves they were."""
+    from aiokafka.partitioner import murmur2
+
+    def partition(k: str) -> int:
+        return int(murmur2(k.encode()) & 0x7FFFFFFF) % partitions
+
+    while partition(other := uuid.uuid4().hex) != partition(key):
+        pass
+    return other

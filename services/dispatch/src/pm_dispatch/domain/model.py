@@ -1,4 +1,4 @@
-"""Task sheets (《业主意见处理任务单》): which department handles which nature, and the deadline."""
+"""Which department handles which nature, the task's deadline, and the task ids."""
 
 from __future__ import annotations
 
@@ -30,5 +30,13 @@ def task_deadline(
 
 
 def task_id_for(complaint_id: str) -> str:
-    """One task per complaint: the id is derived from the complaint id (idempotent creation)."""
+    """The main task of a complaint: the id is derived from the complaint id (idempotent creation)."""
     return f"T-{complaint_id}"
+
+
+def subtask_id(complaint_id: str, n: int) -> str:
+    return f"T-{complaint_id}-{n}"
+
+
+def incident_task_id(incident_id: str) -> str:
+    return f"T-{incident_id}"

@@ -1,81 +1,40 @@
-"""HTTP API of dispatch: the task ledger and task completion."""
+"""HTTP API of dispatch: routers and error mapping. Entry points only parse, permit, call, shape."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from fastapi import FastAPI
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request
-from pydantic import BaseModel, Field
-
-from pm_common.api import ApiError, Staff, require_estate
-from pm_common.service import create_service_app, runtime_of
-from pm_dispatch.adapters.repository import MongoTaskRepository
+from pm_common.openapi import document_errors
+from pm_common.service import create_service_app
 from pm_dispatch.bootstrap import build_runtime
 from pm_dispatch.config import DispatchSettings
-from pm_dispatch.service_layer import handlers
+from pm_dispatch.entrypoints import routes_contact, routes_handling, routes_ledger, routes_org, routes_tasks
+from pm_dispatch.entrypoints.errors import install_dispatch_errors
 
-router = APIRouter(prefix="/v1", tags=["tasks"])
+DESCRIPTION = """
+任务单（《业主意见处理任务单》）与办理全流程：接单、退单改派、预约、到场签到、处理、办结、客服核实、
+回访后关闭、重新处理、撤销；处理方案审批、延期审批、暂停与恢复、工作日志、业主可见进度与内部备注、
+多部门子任务与会商、群诉父子任务；台账查询、按状态统计与 CSV / XLSX 导出。
 
-
-def _repo(request: Request) -> MongoTaskRepository:
-    return MongoTaskRepository(runtime_of(request).mongo)
-
-
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    doc["task_id"] = doc.pop("_id")
-    return doc
-
-
-@router.get("/tasks", summary="任务单列表 / task ledger")
-async def list_tasks(
-    request: Request, principal: Staff, status: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> list[dict[str, Any]]:
-    return [_public(d) for d in await _repo(request).list(principal.estates, status, limit)]
-
-
-@router.get("/tasks/{task_id}", summary="任务单详情 / one task")
-async def get_task(request: Request, principal: Staff, task_id: str) -> dict[str, Any]:
-    doc = await _repo(request).get(task_id)
-    if doc is None or not principal.can_see(doc["estate_id"]):
-        raise ApiError(404, "not_found", "未找到该任务单", "task not found")
-    return _public(doc)
-
-
-class Completion(BaseModel):
-    result_summary: str = Field(min_length=2, max_length=2000, examples=["已更换电梯按钮并试运行正常"])
-
-
-@router.post("/tasks/{task_id}/complete", summary="办结 / complete a task with its result")
-async def complete(
-    request: Request, principal: Staff, task_id: str, body: Annotated[Completion, Body()]
-) -> dict[str, Any]:
-    repo = _repo(request)
-    task = await repo.get(task_id)
-    if task is None or not principal.can_see(task["estate_id"]):
-        raise ApiError(404, "not_found", "未找到该任务单", "task not found")
-    require_estate(principal, task["estate_id"])
-    try:
-        done = await handlers.complete_task(task_id, body.result_summary, principal.sub, repo, datetime.now(UTC))
-    except handlers.TaskAlreadyDone:
-        raise ApiError(409, "already_done", "该任务单已办结", "task already completed") from None
-    return _public(done)
-
-
-@router.get("/incident-sheets/{incident_id}", summary="群诉协调单 / coordination sheet of a group incident")
-async def get_incident_sheet(request: Request, principal: Staff, incident_id: str) -> dict[str, Any]:
-    sheet = await _repo(request).sheet(incident_id)
-    if sheet is None or not principal.can_see(sheet["estate_id"]):
-        raise ApiError(404, "not_found", "未找到该群诉协调单", "incident sheet not found")
-    sheet["incident_id"] = sheet.pop("_id")
-    return sheet
+Task sheets and the whole handling lifecycle, plans, extensions, pauses, work log, notes, sub-tasks,
+consultations, group-incident parent tasks, and the ledger with counts and exports. See docs/dispatch.md.
+"""
 
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings or DispatchSettings(),
         build_runtime,
         title="派单执行服务 Dispatch",
-        description="任务单、承办人、时限 / task sheets, handlers, deadlines",
-        routers=[router],
+        description=DESCRIPTION,
+        routers=[
+            routes_ledger.router,
+            routes_tasks.router,
+            routes_handling.router,
+            routes_contact.router,
+            routes_org.router,
+        ],
     )
+    install_dispatch_errors(app)
+    document_errors(app)
+    return app

@@ -22,13 +22,15 @@ from bson import Binary
 
 from pm_common.index_log import IndexLog
 from pm_common.mongo import Mongo
+from pm_intake.adapters.text_compaction import TextCompaction
 from pm_intake.domain.ledger_index import (
     CID_PREFIX,
     TEXT_SHARDS,
     Row,
+    by_estate,
     content_of,
+    filtered_fields,
     merge_rows,
-    pack_postings,
     pack_rows,
     parse_text_entry,
     period_of,
@@ -51,7 +53,7 @@ class RowView:
     """This process's merged state of one row log up to slot ``upto``: rows by id, in ledger order,
     and by the id prefix the text postings use. Never changed once built (a newer one replaces it)."""
 
-    __slots__ = ("by_prefix", "ordered", "rows", "upto")
+    __slots__ = ("by_prefix", "named", "ordered", "rows", "upto")
 
     def __init__(self, upto: int, rows: dict[str, Row]) -> None:
         self.upto = upto
@@ -60,6 +62,8 @@ class RowView:
         self.by_prefix: dict[str, list[Row]] = {}
         for cid, row in rows.items():
             self.by_prefix.setdefault(cid[:CID_PREFIX], []).append(row)
+        # the staff some item of this log is about (被投诉人): a reader not among them skips the filter
+        self.named = frozenset(s for row in rows.values() if row.subjects for s in row.subjects.split(" "))
 
 
 _BULK_CHUNK = 4000  # entries per slot on the bulk path (well below the 16 MiB document limit)
@@ -68,7 +72,7 @@ _BULK_CHUNK = 4000  # entries per slot on the bulk path (well below the 16 MiB d
 class LedgerIndex:
     def __init__(self, mongo: Mongo, compact_every: int = 64) -> None:
         self.collection = mongo.collection(INDEX)
-        self.log = IndexLog(self.collection, compact_every)
+        self.log = IndexLog(self.collection, compact_every, keep_own=True)  # compaction re-reads no own slot
         self._periods: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._scheduled: set[str] = set()
@@ -79,6 +83,7 @@ class LedgerIndex:
         self._shards: dict[str, tuple[int, dict[str, set[str]]]] = {}  # text shard snapshots read
         # text slots read, all of those after ``low``: key → (low, slot → [(id prefix, grams)])
         self._text_slots: dict[str, tuple[int, dict[int, list[tuple[str, set[str]]]]]] = {}
+        self._text = TextCompaction(self.collection, self.log)
 
     # ---- writing -------------------------------------------------------------------------
     async def record(self, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
@@ -86,7 +91,7 @@ class LedgerIndex:
         row = row_of(after)
         period = period_of(row.ts)
         writes = [self._ensure_period(row.estate, period)]
-        if before is None or _filtered_fields(row_of(before)) != _filtered_fields(row):
+        if before is None or filtered_fields(row_of(before)) != filtered_fields(row):
             writes.append(self._append_rows(row_key(row.estate, period), [row.pack()]))
         if before is None or content_of(before) != content_of(after):
             writes.append(self._append_text(text_key(row.estate, period), [text_entry(row.cid, content_of(after))]))
@@ -120,13 +125,24 @@ class LedgerIndex:
 
     async def _append_rows(self, key: str, entries: list[str]) -> None:
         slot = await self.log.append(key, entries)
-        if self.log.due(key, slot):
+        if not self.log.knows_compaction(key):  # this process's first append: learn the snapshot first
+            self._background(key, lambda: self.rows(key))
+        elif self.log.due(key, slot):
             self._background(key, lambda: self._rows(key, write=True))
 
     async def _append_text(self, key: str, entries: list[str]) -> None:
         slot = await self.log.append(key, entries)
-        if self.log.due(key, slot):
+        if not self.log.knows_compaction(key):  # else each process start re-compacted all 256 shards
+            self._background(key, lambda: self._learn_text_compaction(key))
+        elif self.log.due(key, slot):
             self._background(key, lambda: self._compact_text(key))
+
+    async def _learn_text_compaction(self, key: str) -> None:
+        """How far ``key``'s text snapshots reach: the last compaction's marker (else shard 0's coverage)."""
+        marker = await self.collection.find_one({"_id": f"{key}|upto"}) or await self.collection.find_one(
+            {"_id": f"{key}|000"}, {"upto": 1}
+        )
+        self.log.note_compacted(key, int(marker["upto"]) if marker else 0)
 
     def _background(self, key: str, compact: Callable[[], Awaitable[object]]) -> None:
         """Compaction off the writer's path (any process may do it; a lost one is redone later)."""
@@ -170,11 +186,11 @@ class LedgerIndex:
 
     def known_periods(self) -> dict[str, set[str]]:
         """The partitions this process has seen so far (no I/O; ``periods`` has the current list)."""
-        return _by_estate(self._period_view[1])
+        return by_estate(self._period_view[1])
 
     async def periods(self) -> dict[str, set[str]]:
         """Estate → the years it has items in."""
-        return _by_estate(await self._read_periods())
+        return by_estate(await self._read_periods())
 
     async def rows(self, key: str) -> RowView:
         return await self._rows(key, write=False)
@@ -240,35 +256,7 @@ class LedgerIndex:
         return found
 
     async def _compact_text(self, key: str) -> None:
-        ids = [f"{key}|{s:03d}" for s in range(TEXT_SHARDS)]
-        snaps = await asyncio.gather(*(self.collection.find_one({"_id": i}) for i in ids))
-        uptos = [int(s["upto"]) if s else 0 for s in snaps]
-        shards = [unpack_postings(s["p"] if s else None) for s in snaps]
-        tail = await self.log.tail(key, min(uptos))
-        if not tail:
-            return
-        changed: set[int] = set()
-        for n, entries in tail:
-            for entry in entries:
-                prefix, has = parse_text_entry(entry)
-                for gram in has:
-                    shard = shard_of(gram)
-                    if n > uptos[shard]:
-                        shards[shard].setdefault(gram, set()).add(prefix)
-                        changed.add(shard)
-        upto = tail[-1][0]
-        # a shard no new gram went to keeps its document unless its coverage lags far behind (its
-        # ``upto`` stays honest either way: readers take the slots after it from the log)
-        due = [s for s in range(TEXT_SHARDS) if s in changed or upto - uptos[s] >= 4 * self.log.compact_every]
-        await asyncio.gather(
-            *(
-                self.collection.replace_one(
-                    {"_id": ids[s]}, {"upto": upto, "p": Binary(pack_postings(shards[s]))}, upsert=True
-                )
-                for s in due
-            )
-        )
-        self.log.note_compacted(key, upto)
+        await self._text.compact(key)
 
     async def compact_all(self) -> None:
         """Fold every log into its snapshot (after a bulk load)."""
@@ -277,15 +265,3 @@ class LedgerIndex:
             for period in periods:
                 await self._rows(row_key(estate, period), write=True)
                 await self._compact_text(text_key(estate, period))
-
-
-def _filtered_fields(row: Row) -> tuple[str, ...]:
-    return (row.status, row.channel, row.category, row.handler, row.department, row.recorder)
-
-
-def _by_estate(entries: set[str]) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = defaultdict(set)
-    for entry in entries:
-        estate, _, period = entry.partition("\t")
-        found[estate].add(period)
-    return found

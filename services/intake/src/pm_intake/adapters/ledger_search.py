@@ -12,7 +12,15 @@ from typing import Any
 
 from pm_common.mongo import Collection
 from pm_intake.adapters.ledger_index import LedgerIndex, RowView
-from pm_intake.domain.ledger import LedgerPage, LedgerQuery, cursor_after, matches, row_filter, to_ms
+from pm_intake.domain.ledger import (
+    LedgerPage,
+    LedgerQuery,
+    cursor_after,
+    matches,
+    only_reader_filter,
+    row_filter,
+    to_ms,
+)
 from pm_intake.domain.ledger_index import Row, content_of, period_of, query_grams, row_key, row_of, text_key
 
 LIST_PROJECTION = {"outbox": 0, "outbox_pending": 0, "pii": 0, "timeline": 0, "processed_events": 0}
@@ -48,10 +56,14 @@ async def _candidates(query: LedgerQuery, index: LedgerIndex) -> list[list[Row]]
     new = [k for k in _keys(query, current) if k not in set(known)]
     results += await asyncio.gather(*(_partition(index, e, p, grams) for e, p in new))
     keep = row_filter(query)
+    reader_only = only_reader_filter(query)
     found: list[list[Row]] = []
     for view, postings in results:
         if postings is None:
-            found.append(view.ordered if keep is None else [r for r in view.ordered if keep(r)])
+            if keep is None or (reader_only and query.hidden_from not in view.named):
+                found.append(view.ordered)
+            else:
+                found.append([r for r in view.ordered if keep(r)])
             continue
         having = set.intersection(*postings.values())
         rows = (r for p in having for r in view.by_prefix.get(p, ()))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+from pm_common.redaction import redact
 from pm_intake.domain.errors import FieldProblem, InvalidQuery, NotPermitted
 
 # Full name / phone / e-mail of an owner: the people who call owners back. Not the admin:
@@ -29,3 +33,34 @@ def check_ledger_window(page: int, page_size: int) -> None:
                 )
             ]
         )
+
+
+def sees_clear_text(role: str) -> bool:
+    """Owners' free text in clear: the roles that may reveal the owner's contact (they call back);
+    the other readers (handlers, leadership) get it redacted like subscribers of the bus do."""
+    return role in REVEAL_ROLES
+
+
+def redact_item(view: dict[str, Any]) -> dict[str, Any]:
+    """A staff view of an item with the owner's free texts redacted (pm_common.redaction)."""
+    view = copy.deepcopy(view)
+    reg = view.get("registration") or {}
+    for key in ("content", "matter"):
+        if isinstance(reg.get(key), str):
+            reg[key] = redact(reg[key])
+    location = reg.get("location") or {}
+    if isinstance(location.get("area"), str):
+        location["area"] = redact(location["area"])
+    for entry in [*view.get("supplements", []), *view.get("timeline", [])]:
+        for key in ("text", "note"):
+            if isinstance(entry.get(key), str):
+                entry[key] = redact(entry[key])
+    resolution = view.get("resolution") or {}
+    if isinstance(resolution.get("answer"), str):
+        resolution["answer"] = redact(resolution["answer"])
+    return view
+
+
+def redact_rows(page: dict[str, Any]) -> dict[str, Any]:
+    items = [{**row, "content": redact(row["content"])} if row.get("content") else row for row in page["items"]]
+    return {**page, "items": items}

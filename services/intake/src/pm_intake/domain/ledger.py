@@ -23,6 +23,7 @@ __all__ = [
     "cursor_after",
     "estate_scope",
     "matches",
+    "only_reader_filter",
     "remaining",
     "row_filter",
     "to_ms",
@@ -78,6 +79,7 @@ class LedgerQuery(BaseModel):
     text: str | None = Field(None, max_length=100)
     recorder_id: str | None = None
     ids: tuple[str, ...] | None = None
+    hidden_from: str | None = None  # the reader: items naming them among their subjects (被投诉人) are left out
     page: int = Field(1, ge=1)
     page_size: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=400)
@@ -115,6 +117,8 @@ def matches(row: Row, query: LedgerQuery, content: str | None = None) -> bool:
         return False
     if query.ids is not None and row.cid not in query.ids:
         return False
+    if query.hidden_from and row.names(query.hidden_from):
+        return False
     return not (query.text and content is not None and not text_matches(content, query.text))
 
 
@@ -135,17 +139,26 @@ def row_filter(query: LedgerQuery) -> Callable[[Row], bool] | None:
     ]
     low = to_ms(query.date_from) if query.date_from else None
     high = to_ms(query.date_to) if query.date_to else None
+    hidden = query.hidden_from
     if not pairs and low is None and high is None:
-        return None
+        return None if not hidden else lambda row: not row.names(hidden)
     get = attrgetter(*(n for n, _ in pairs)) if pairs else None
     wanted: Any = tuple(v for _, v in pairs) if len(pairs) > 1 else (pairs[0][1] if pairs else None)
 
     def keep(row: Row) -> bool:
         if get is not None and get(row) != wanted:
             return False
+        if hidden and row.subjects and row.names(hidden):
+            return False
         return (low is None or row.ts >= low) and (high is None or row.ts < high)
 
     return keep
+
+
+def only_reader_filter(query: LedgerQuery) -> bool:
+    """Whether the 被投诉人 rule is the query's only row filter (then a partition naming nobody the
+    reader is can be taken whole, without a pass over its rows)."""
+    return bool(query.hidden_from) and row_filter(query.model_copy(update={"hidden_from": None})) is None
 
 
 def remaining(rows: list[Row], query: LedgerQuery) -> list[Row]:

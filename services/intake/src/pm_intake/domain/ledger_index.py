@@ -35,16 +35,22 @@ class Row:
     department: str = ""
     recorder: str = ""
     rev: int = 0
+    subjects: str = ""  # the staff the item is about (被投诉人), space-separated: hidden from them
 
     def pack(self) -> str:
         fields = (self.cid, self.estate, str(self.ts), self.status, self.channel, self.category)
-        rest = (self.handler, self.department, self.recorder, str(self.rev))
+        rest = (self.handler, self.department, self.recorder, str(self.rev), self.subjects)
         return "\t".join(_clean(f) for f in (*fields, *rest))
 
     @staticmethod
     def unpack(line: str) -> Row:
-        cid, estate, ts, status, channel, category, handler, department, recorder, rev = line.split("\t")
-        return Row(cid, estate, int(ts), status, channel, category, handler, department, recorder, int(rev))
+        cid, estate, ts, status, channel, category, handler, department, recorder, rev, *subjects = line.split("\t")
+        named = subjects[0] if subjects else ""  # rows packed before the field existed have 10 columns
+        return Row(cid, estate, int(ts), status, channel, category, handler, department, recorder, int(rev), named)
+
+    def names(self, staff_id: str) -> bool:
+        """Whether the item is about ``staff_id`` (who then must not find it)."""
+        return bool(self.subjects) and staff_id in self.subjects.split(" ")
 
     def newer_than(self, other: Row | None) -> bool:
         return other is None or self.rev >= other.rev
@@ -72,6 +78,7 @@ def row_of(doc: Mapping[str, Any]) -> Row:
         department=doc.get("department") or "",
         recorder=doc.get("recorder_id") or "",
         rev=int(doc.get("rev") or 0),
+        subjects=" ".join(doc.get("subject_staff_ids") or ()),
     )
 
 
@@ -172,3 +179,17 @@ def unpack_postings(blob: bytes | None) -> dict[str, set[str]]:
 
 def with_rev(row: Row, rev: int) -> Row:
     return replace(row, rev=rev)
+
+
+def filtered_fields(row: Row) -> tuple[str, ...]:
+    """The fields of a row the ledger filters on (a change of any of them is a new index entry)."""
+    return (row.status, row.channel, row.category, row.handler, row.department, row.recorder, row.subjects)
+
+
+def by_estate(entries: set[str]) -> dict[str, set[str]]:
+    """``"<estate>\t<year>"`` entries of the ``periods`` log → estate → years."""
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        estate, _, period = entry.partition("\t")
+        found.setdefault(estate, set()).add(period)
+    return found

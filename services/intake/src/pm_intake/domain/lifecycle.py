@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pm_intake.domain.errors import InvalidState
@@ -12,12 +12,17 @@ Visibility = Literal["owner", "internal"]
 OPEN_STATUSES = frozenset({"received", "triaged", "in_progress"})
 TERMINAL_STATUSES = frozenset({"withdrawn", "closed"})
 # downstream progress never moves an item backwards (events of different topics may arrive out of order)
-_RANK = {"draft": -1, "received": 0, "triaged": 1, "rejected": 1, "in_progress": 2, "done": 3}
+_RANK = {"draft": -1, "received": 0, "triaged": 1, "rejected": 1, "in_progress": 2, "done": 3, "closed": 4}
 # timeline kinds the owner may see when an entry predates the explicit visibility flag
-_OWNER_KINDS = frozenset({"received", "triaged", "assigned", "result", "feedback", "answered", "withdrawn"})
+_OWNER_KINDS = frozenset(
+    {"received", "triaged", "assigned", "result", "feedback", "answered", "withdrawn", "progress", "closed", "reopened"}
+)
 
 # personal data and plumbing that no API response carries
 _HIDDEN = ("pii", "outbox", "outbox_pending", "processed_events", "owner_key", "tracking_hash", "idempotency")
+
+
+_INBOX_FIELDS = ("at", "template", "message_zh", "message_en")
 
 
 def entry(
@@ -33,7 +38,20 @@ def status_after(current: str, proposed: str) -> str:
     """The status after a downstream event proposes ``proposed``."""
     if current in TERMINAL_STATUSES or current == "draft":
         return current
+    if proposed == "reopened":  # the only step back: a dissatisfied owner's item is handled again
+        return "in_progress" if current == "done" else current
     return proposed if _RANK.get(proposed, 0) >= _RANK.get(current, 0) else current
+
+
+def reopens_closed(doc: dict[str, Any], at: datetime) -> bool:
+    """Whether a reopening at ``at`` reopens a closed item: only when it happened after the closure
+    (a supervisor reopens a closed task; a late copy of an earlier round's reopening does not)."""
+    closed_at = doc.get("archived_at")
+    if doc.get("status") != "closed" or not isinstance(closed_at, datetime):
+        return False
+    if closed_at.tzinfo is None:  # the driver may hand back naive UTC
+        closed_at = closed_at.replace(tzinfo=UTC)
+    return at > closed_at
 
 
 def ensure_draft(status: str) -> None:
@@ -69,6 +87,10 @@ def owner_view(doc: dict[str, Any]) -> dict[str, Any]:
         "timeline": [
             {"at": t["at"], "kind": t["kind"], "note": t["note"]} for t in doc.get("timeline", []) if owner_visible(t)
         ],
+        # every message the notifier delivered to the owner (for an anonymous owner, the tracking-token
+        # inbox: the only channel they are reached through), newest last
+        "inbox": [{k: m.get(k) for k in _INBOX_FIELDS} for m in doc.get("inbox", [])],
+        "closed_at": doc.get("archived_at"),
     }
 
 

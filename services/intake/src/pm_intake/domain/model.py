@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pm_common.events.payloads import Channel, Location, Urgency
+from pm_common.subjects import MAX_SUBJECTS
 from pm_intake.domain.errors import UnknownEstate
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "EvidenceRef",
     "Owner",
     "Registration",
+    "StaffId",
     "Status",
     "UnknownEstate",
     "mask_email",
@@ -26,6 +28,7 @@ __all__ = [
 ]
 
 Status = Literal["draft", "received", "triaged", "rejected", "in_progress", "done", "closed", "withdrawn"]
+StaffId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:@\-]{1,100}$")]
 ORAL_CHANNELS = frozenset({"front_desk", "phone", "visit"})  # read back to the owner (复述确认)
 
 
@@ -93,6 +96,12 @@ class Registration(_Strict):
     hold_for_readback: bool = Field(False, description="口头渠道：先存为草稿，复述确认后再正式登记")
     readback_confirmed: bool = Field(False, description="口头渠道：登记时业主已认可复述内容")
     answered_on_spot: str | None = Field(None, min_length=2, max_length=2000, description="当场答复内容（登记即办结）")
+    subject_staff_ids: list[StaffId] = Field(
+        default_factory=list,
+        max_length=MAX_SUBJECTS,
+        description="被投诉人：投诉涉及的员工编号（组织架构中的人员编号）；他们看不到这条登记",
+        examples=[["sunny-sec3"]],
+    )
 
     @model_validator(mode="after")
     def _people_are_short(self) -> Registration:

@@ -7,10 +7,19 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from pm_common.openapi import document_errors
 from pm_common.service import create_service_app
 from pm_intake.bootstrap import build_runtime
 from pm_intake.config import IntakeSettings
-from pm_intake.entrypoints import routes_admin, routes_ledger, routes_open311, routes_owner, routes_register
+from pm_intake.entrypoints import (
+    routes_admin,
+    routes_internal,
+    routes_ledger,
+    routes_open311,
+    routes_owner,
+    routes_register,
+    routes_subjects,
+)
 from pm_intake.entrypoints.errors import install_intake_errors
 
 DESCRIPTION = """
@@ -33,12 +42,15 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         routers=[
             routes_register.router,
             routes_ledger.router,
+            routes_subjects.router,
             routes_owner.router,
             routes_admin.router,
             routes_open311.router,
+            routes_internal.router,  # service-to-service (the notifier's contact lookup)
         ],
     )
     install_intake_errors(app)
+    document_errors(app, owner_prefixes=("/v1/owner",), foreign=routes_open311.DOCUMENTED_ERRORS)
 
     @app.exception_handler(routes_open311.Open311Error)
     async def _open311(_: Request, exc: routes_open311.Open311Error) -> JSONResponse:

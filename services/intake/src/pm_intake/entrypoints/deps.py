@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from pm_common.api import ApiError, bearer_token, current_staff
+from pm_common.api import STAFF_BEARER, ApiError, bearer_token, current_staff
 from pm_common.auth import Principal
 from pm_common.service import runtime_of
 from pm_intake.bootstrap import Adapters, adapters_of
@@ -17,6 +18,7 @@ from pm_intake.config import IntakeSettings
 from pm_intake.domain.channels import Submitter
 from pm_intake.domain.identity import OwnerPrincipal, owner_key, verify_owner_token
 from pm_intake.entrypoints.errors import RateLimited
+from pm_intake.entrypoints.permissions import permit
 from pm_intake.service_layer import integrations
 from pm_intake.service_layer.handlers import Filer
 
@@ -47,6 +49,14 @@ async def enforce_rate(adapters: Adapters, source: str, limit: int, window_secon
         raise RateLimited(decision.retry_after_seconds)
 
 
+def refuse_if_exhausted(adapters: Adapters, source: str, limit: int, window_seconds: int) -> None:
+    """Refuse at once, without a database operation, a source this process knows is over its limit
+    (before a registration starts its other round trips alongside the rate-limit hit)."""
+    decision = adapters.limiter.exhausted(source, limit, window_seconds)
+    if decision is not None:
+        raise RateLimited(decision.retry_after_seconds)
+
+
 async def enforce_otp_limits(request: Request, adapters: Adapters, settings: IntakeSettings, phone: str) -> None:
     """Code requests: ``INTAKE_OTP_RATE_LIMIT_REQUESTS`` per phone **and client address** and 4× that per
     address, per window. There is deliberately no limit per phone alone: it would let anyone lock an
@@ -72,7 +82,20 @@ async def integration_of(request: Request, adapters: Adapters, api_key: str | No
     return found
 
 
-async def current_caller(request: Request, adapters: Deps) -> Caller:
+INTEGRATION_KEY = APIKeyHeader(
+    name="X-Api-Key", auto_error=False, scheme_name="integrationKey", description="对接系统接入密钥 / integration key"
+)
+OWNER_BEARER = HTTPBearer(
+    auto_error=False, scheme_name="ownerBearer", description="业主令牌 / owner token (POST /v1/owner/session)"
+)
+
+
+async def current_caller(
+    request: Request,
+    adapters: Deps,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(STAFF_BEARER)] = None,
+    _key: Annotated[str | None, Depends(INTEGRATION_KEY)] = None,
+) -> Caller:
     """A staff member (Bearer token) or an integration (``X-Api-Key``)."""
     if request.headers.get("x-api-key"):
         found = await integration_of(request, adapters)
@@ -87,7 +110,21 @@ async def current_caller(request: Request, adapters: Deps) -> Caller:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-async def current_owner(request: Request, settings: Settings, adapters: Deps) -> OwnerPrincipal:
+async def filing_caller(caller: CallerDep) -> Caller:
+    """A caller allowed to file items (``complaint.file``), checked before the body is validated."""
+    permit(caller.principal, "complaint.file")
+    return caller
+
+
+FilingCallerDep = Annotated[Caller, Depends(filing_caller)]
+
+
+async def current_owner(
+    request: Request,
+    settings: Settings,
+    adapters: Deps,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(OWNER_BEARER)] = None,
+) -> OwnerPrincipal:
     token = bearer_token(request, "需要业主令牌（请先验证手机号或查询凭证）", "missing owner token")
     owner = verify_owner_token(adapters.policy.owner_secret, token, datetime.now(UTC).timestamp())
     await enforce_rate(

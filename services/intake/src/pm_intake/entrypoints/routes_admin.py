@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from pm_common.api import Staff, require_role
+from pm_common.auth import Principal
 from pm_common.events.payloads import Channel
 from pm_intake.entrypoints import examples
 from pm_intake.entrypoints.deps import Deps
+from pm_intake.entrypoints.permissions import allowed
+from pm_intake.entrypoints.schemas import IntegrationKey, NewIntegrationKey
 from pm_intake.service_layer import integrations
 
 router = APIRouter(prefix="/v1/admin", tags=["接入管理 integrations"])
@@ -29,6 +31,7 @@ class NewIntegration(BaseModel):
 
 @router.post(
     "/integrations",
+    response_model=NewIntegrationKey,
     status_code=201,
     summary="创建对接系统接入密钥（仅显示一次）/ create an integration API key",
     responses={
@@ -48,9 +51,10 @@ class NewIntegration(BaseModel):
     },
 )
 async def create_integration(
-    staff: Staff, deps: Deps, body: Annotated[NewIntegration, Body(openapi_examples=examples.INTEGRATION)]
+    staff: Annotated[Principal, allowed("integration.manage")],
+    deps: Deps,
+    body: Annotated[NewIntegration, Body(openapi_examples=examples.INTEGRATION)],
 ) -> dict[str, Any]:
-    require_role(staff, "admin")
     api_key, record = await integrations.create_key_as(
         staff.estates, body.name, list(body.channels), body.estates, deps.keys, datetime.now(UTC)
     )
@@ -59,6 +63,7 @@ async def create_integration(
 
 @router.get(
     "/integrations",
+    response_model=list[IntegrationKey],
     summary="接入密钥列表（不含密钥本身；仅本人负责项目的密钥）/ list integration keys (of the admin's estates)",
     responses=examples.response(
         [
@@ -73,8 +78,9 @@ async def create_integration(
         ]
     ),
 )
-async def list_integrations(staff: Staff, deps: Deps) -> list[dict[str, Any]]:
-    require_role(staff, "admin")
+async def list_integrations(
+    staff: Annotated[Principal, allowed("integration.manage")], deps: Deps
+) -> list[dict[str, Any]]:
     return await integrations.list_keys_as(staff.estates, deps.keys)
 
 
@@ -99,6 +105,7 @@ async def list_integrations(staff: Staff, deps: Deps) -> list[dict[str, Any]]:
         }
     },
 )
-async def revoke_integration(key_id: str, staff: Staff, deps: Deps) -> None:
-    require_role(staff, "admin")
+async def revoke_integration(
+    key_id: str, staff: Annotated[Principal, allowed("integration.manage")], deps: Deps
+) -> None:
     await integrations.revoke_key_as(staff.estates, key_id, deps.keys, datetime.now(UTC))

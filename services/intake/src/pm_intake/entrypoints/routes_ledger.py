@@ -8,30 +8,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from pm_common.api import Staff, require_role
+from pm_common.auth import Principal
 from pm_common.events.payloads import Category, Channel
+from pm_intake.domain import access
 from pm_intake.domain.ledger import LedgerQuery, estate_scope
 from pm_intake.domain.model import Status
 from pm_intake.entrypoints import examples
 from pm_intake.entrypoints.deps import Deps
+from pm_intake.entrypoints.permissions import allowed, ledger_reader, sees
+from pm_intake.entrypoints.schemas import AuditEntry, LedgerPageBody, Revealed, StaffItem
 from pm_intake.service_layer import staff as staff_handlers
 
 router = APIRouter(prefix="/v1", tags=["台账 ledger"])
-READERS = ("front_desk", "supervisor", "project_manager", "handler", "leadership")
 
 
 @router.get(
     "/complaints",
+    response_model=LedgerPageBody,
     summary="台账查询：按项目、状态、渠道、类别、承办人、日期、关键词 / search the ledger",
     description=(
-        "只返回本人负责项目的数据；联系人信息为脱敏形式；按登记时间倒序。翻页：把上一页的 `next_cursor` "
-        "作为 `cursor` 传入（键集分页，条件须与上一页相同）；`page` 仍可用。关键词按字符二元组索引检索，"
-        "不区分全角半角与大小写。"
+        "只返回本人负责项目的数据，不含以本人为被投诉人的登记；联系人信息为脱敏形式；按登记时间倒序。"
+        "翻页：把上一页的 `next_cursor` 作为 `cursor` 传入（键集分页，条件须与上一页相同）；`page` 仍可用。"
+        "关键词按字符二元组索引检索，不区分全角半角与大小写。"
     ),
     responses=examples.response(examples.LEDGER),
 )
 async def search_ledger(
-    staff: Staff,
+    staff: Annotated[Principal, allowed("complaint.read")],
     deps: Deps,
     estate_id: Annotated[str | None, Query(description="项目编号，如 SUNNY")] = None,
     status: Annotated[Status | None, Query(description="状态")] = None,
@@ -46,7 +49,6 @@ async def search_ledger(
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    require_role(staff, *READERS)
     query = LedgerQuery(
         estates=estate_scope(staff.estates, estate_id),
         status=status,
@@ -60,20 +62,25 @@ async def search_ledger(
         cursor=cursor,
         page=page,
         page_size=page_size,
+        hidden_from=ledger_reader(staff),
     )
-    return await staff_handlers.search(query, deps.repo)
+    page = await staff_handlers.search(query, deps.repo)
+    return page if access.sees_clear_text(staff.role) else access.redact_rows(page)
 
 
 @router.get(
     "/complaints/{complaint_id}",
+    response_model=StaffItem,
     summary="查看登记详情（含内部时间线，联系人脱敏）/ one item with its timeline",
     responses=examples.response(
         {**examples.OWNER_ITEM, "registration": {"owner": {"name": "李*", "phone": "139****1111"}}}
     ),
 )
-async def get_complaint(complaint_id: str, staff: Staff, deps: Deps) -> dict[str, Any]:
-    require_role(staff, *READERS)
-    return await staff_handlers.get_item(complaint_id, staff.can_see, deps.repo)
+async def get_complaint(
+    complaint_id: str, staff: Annotated[Principal, allowed("complaint.read")], deps: Deps
+) -> dict[str, Any]:
+    view = await staff_handlers.get_item(complaint_id, sees(staff), deps.repo)
+    return view if access.sees_clear_text(staff.role) else access.redact_item(view)
 
 
 class RevealRequest(BaseModel):
@@ -84,21 +91,25 @@ class RevealRequest(BaseModel):
 
 @router.post(
     "/complaints/{complaint_id}/reveal",
+    response_model=Revealed,
     summary="查看完整姓名/电话（需理由，全程审计）/ reveal personal data (audited)",
     description="仅限本项目的客服、客服主管、项目经理；每次查看写入审计日志（谁、何时、查看了什么、理由）。匿名登记无可查看内容（409）。",
     responses=examples.response({"complaint_id": "4f1c…", "name": "李四", "phone": "13900001111", "audit_id": "9d2e…"}),
 )
 async def reveal(
-    complaint_id: str, staff: Staff, deps: Deps, body: Annotated[RevealRequest, Body(openapi_examples=examples.REVEAL)]
+    complaint_id: str,
+    staff: Annotated[Principal, allowed("complaint.reveal")],
+    deps: Deps,
+    body: Annotated[RevealRequest, Body(openapi_examples=examples.REVEAL)],
 ) -> dict[str, Any]:
-    require_role(staff, "front_desk", "supervisor", "project_manager")
     return await staff_handlers.reveal(
-        complaint_id, body.reason, staff.sub, staff.role, staff.can_see, deps.repo, deps.audit, datetime.now(UTC)
+        complaint_id, body.reason, staff.sub, staff.role, sees(staff), deps.repo, deps.audit, datetime.now(UTC)
     )
 
 
 @router.get(
     "/complaints/{complaint_id}/audit",
+    response_model=list[AuditEntry],
     summary="个人信息查看审计记录 / audit trail of personal-data reveals",
     responses=examples.response(
         [
@@ -114,6 +125,7 @@ async def reveal(
         ]
     ),
 )
-async def audit_trail(complaint_id: str, staff: Staff, deps: Deps) -> list[dict[str, Any]]:
-    require_role(staff, "supervisor", "project_manager", "leadership")
-    return await staff_handlers.audit_trail(complaint_id, staff.can_see, deps.repo, deps.audit)
+async def audit_trail(
+    complaint_id: str, staff: Annotated[Principal, allowed("complaint.audit.read")], deps: Deps
+) -> list[dict[str, Any]]:
+    return await staff_handlers.audit_trail(complaint_id, sees(staff), deps.repo, deps.audit)

@@ -37,6 +37,18 @@ class Open311Error(Exception):
         self.status, self.zh, self.en = status, zh, en
 
 
+# GeoReport v2 errors: a list of {code, description}; documented on every Open311 operation
+OPEN311_ERROR = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
+DOCUMENTED_ERRORS = {"/open311": (("400", "401", "403", "404", "429", "503"), OPEN311_ERROR)}
+
+
 def open311_error_response(exc: Open311Error) -> JSONResponse:
     return JSONResponse([{"code": exc.status, "description": f"{exc.zh} / {exc.en}"}], status_code=exc.status)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pm_intake.domain.model import EvidenceRef
 from pm_intake.entrypoints import examples
 from pm_intake.entrypoints.deps import Deps, OwnerDep, Settings, client_address, enforce_otp_limits, enforce_rate
+from pm_intake.entrypoints.schemas import OtpSent, OwnerItem, OwnerSession
 from pm_intake.service_layer import owner as owner_handlers
 
 router = APIRouter(prefix="/v1/owner", tags=["业主查询 owner tracking"])
@@ -25,6 +26,7 @@ class OtpRequest(BaseModel):
 
 @router.post(
     "/otp",
+    response_model=OtpSent,
     status_code=202,
     summary="获取手机验证码 / request a one-time code",
     description="验证码以短信发送（5 分钟有效，仅限从申请时的同一网络地址使用）。"
@@ -61,6 +63,7 @@ class SessionRequest(BaseModel):
 
 @router.post(
     "/session",
+    response_model=OwnerSession,
     summary="换取业主令牌（手机号+验证码，或匿名查询凭证）/ open an owner session",
     responses=examples.response({"token": "eyJzdWIi….Q2hr…", "token_type": "bearer", "expires_in_seconds": 1800}),
 )
@@ -89,6 +92,7 @@ async def open_session(
 
 @router.get(
     "/complaints",
+    response_model=list[OwnerItem],
     summary="我的登记列表（实时状态与进展）/ my items",
     responses=examples.response([examples.OWNER_ITEM]),
 )
@@ -98,6 +102,7 @@ async def my_items(owner: OwnerDep, deps: Deps) -> list[dict[str, Any]]:
 
 @router.get(
     "/complaints/{complaint_id}",
+    response_model=OwnerItem,
     summary="查看我的一条登记（不含内部备注）/ one of my items",
     responses=examples.response(examples.OWNER_ITEM),
 )
@@ -120,6 +125,7 @@ class Supplement(BaseModel):
 
 @router.post(
     "/complaints/{complaint_id}/supplements",
+    response_model=OwnerItem,
     summary="补充信息或证据（仅办理中的登记）/ add information or evidence",
     responses=examples.response(examples.OWNER_ITEM),
 )
@@ -142,6 +148,7 @@ class Withdrawal(BaseModel):
 
 @router.post(
     "/complaints/{complaint_id}/withdraw",
+    response_model=OwnerItem,
     summary="撤回登记（仅办理中的登记）/ withdraw an open item",
     responses=examples.response({**examples.OWNER_ITEM, "status": "withdrawn"}),
 )

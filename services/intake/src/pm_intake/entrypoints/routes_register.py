@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pm_common.api import Staff, require_estate, require_role
+from pm_common.api import require_estate
+from pm_common.auth import Principal
 from pm_common.events.payloads import Location, Urgency
 from pm_intake.bootstrap import Adapters
 from pm_intake.config import IntakeSettings
 from pm_intake.domain.model import Acknowledgement, ChannelDetails, EvidenceRef, Owner, Registration
 from pm_intake.entrypoints import examples
-from pm_intake.entrypoints.deps import Caller, CallerDep, Deps, Settings, enforce_rate
+from pm_intake.entrypoints.deps import Caller, Deps, FilingCallerDep, Settings, enforce_rate, refuse_if_exhausted
+from pm_intake.entrypoints.permissions import allowed, permit, sees
 from pm_intake.service_layer import handlers
 
 router = APIRouter(prefix="/v1", tags=["登记 register"])
-FILING_ROLES = ("front_desk", "supervisor", "project_manager", "integration")
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=1, max_length=100, description="幂等键：同一键重试不会重复登记"),
@@ -26,8 +28,7 @@ IdempotencyKey = Annotated[
 
 
 async def _admit_filer(caller: Caller, deps: Adapters, settings: IntakeSettings, estate_id: str) -> None:
-    """May this caller file items for this estate, and within its rate limit?"""
-    require_role(caller.principal, *FILING_ROLES)
+    """May this caller file items for this estate (its role: ``FilingCallerDep``), within its rate limit?"""
     require_estate(caller.principal, estate_id)
     await enforce_rate(deps, caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds)
 
@@ -45,15 +46,23 @@ async def _admit_filer(caller: Caller, deps: Adapters, settings: IntakeSettings,
     responses={201: {"content": {"application/json": {"example": examples.ACK}}}},
 )
 async def register_complaint(
-    caller: CallerDep,
+    caller: FilingCallerDep,
     deps: Deps,
     settings: Settings,
     registration: Annotated[Registration, Body(openapi_examples=examples.REGISTER)],
     idempotency_key: IdempotencyKey = None,
 ) -> Acknowledgement:
-    await _admit_filer(caller, deps, settings, registration.estate_id)
+    require_estate(caller.principal, registration.estate_id)
+    if registration.subject_staff_ids:  # naming the staff complained about: staff who register, not integrations
+        permit(caller.principal, "complaint.subjects.register")
+    source, limit, window = caller.filer.source, settings.rate_limit_requests, settings.rate_limit_window_seconds
+    refuse_if_exhausted(deps, source, limit, window)
+
+    async def admit() -> None:  # the rate-limit hit, side by side with the registration's first round trip
+        await enforce_rate(deps, source, limit, window)
+
     return await handlers.register(
-        registration, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key
+        registration, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key, admit
     )
 
 
@@ -93,7 +102,7 @@ class BatchAcknowledgement(BaseModel):
     responses={201: {"content": {"application/json": {"example": {"count": 1, "items": [examples.ACK]}}}}},
 )
 async def register_batch(
-    caller: CallerDep,
+    caller: FilingCallerDep,
     deps: Deps,
     settings: Settings,
     batch: Annotated[BatchRegistration, Body(openapi_examples=examples.BATCH)],
@@ -101,9 +110,19 @@ async def register_batch(
 ) -> BatchAcknowledgement:
     await _admit_filer(caller, deps, settings, batch.estate_id)
     shared = {"estate_id": batch.estate_id, "channel": batch.channel, "channel_details": batch.channel_details}
-    regs = [Registration.model_validate({**shared, **item.model_dump(exclude_unset=True)}) for item in batch.items]
+    regs = [_registration(shared, item.model_dump(exclude_unset=True), i) for i, item in enumerate(batch.items)]
     acks = await handlers.register_batch(regs, caller.filer, deps.repo, deps.policy, datetime.now(UTC), idempotency_key)
     return BatchAcknowledgement(count=len(acks), items=acks)
+
+
+def _registration(shared: dict[str, Any], item: dict[str, Any], index: int) -> Registration:
+    """One slip of a batch with the batch's shared fields; what the combination lacks (e.g. a
+    survey's reference) is a 422 naming the item, like any other invalid input."""
+    try:
+        return Registration.model_validate({**shared, **item})
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", "items", index, *e.get("loc", ()))} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
 
 
 class ReadbackConfirmation(BaseModel):
@@ -122,13 +141,12 @@ class ReadbackConfirmation(BaseModel):
 )
 async def confirm_readback(
     complaint_id: str,
-    staff: Staff,
+    staff: Annotated[Principal, allowed("complaint.readback.confirm")],
     deps: Deps,
     body: Annotated[ReadbackConfirmation, Body(openapi_examples=examples.READBACK)],
 ) -> Acknowledgement:
-    require_role(staff, "front_desk", "supervisor", "project_manager")
     return await handlers.confirm_readback(
-        complaint_id, staff.sub, staff.can_see, deps.repo, deps.policy, datetime.now(UTC), body.content
+        complaint_id, staff.sub, sees(staff), deps.repo, deps.policy, datetime.now(UTC), body.content
     )
 
 
@@ -148,9 +166,11 @@ class Note(BaseModel):
     description="`owner` 可见的说明会出现在业主查询的时间线中；`internal` 备注业主永远看不到。",
 )
 async def add_note(
-    complaint_id: str, staff: Staff, deps: Deps, note: Annotated[Note, Body(openapi_examples=examples.NOTE)]
+    complaint_id: str,
+    staff: Annotated[Principal, allowed("complaint.note")],
+    deps: Deps,
+    note: Annotated[Note, Body(openapi_examples=examples.NOTE)],
 ) -> None:
-    require_role(staff, "front_desk", "supervisor", "project_manager", "handler")
     await handlers.add_note(
-        complaint_id, note.text, note.visibility, staff.sub, staff.can_see, deps.repo, datetime.now(UTC)
+        complaint_id, note.text, note.visibility, staff.sub, sees(staff), deps.repo, datetime.now(UTC)
     )

@@ -3,12 +3,14 @@ on-the-spot closure, next-contact promise, the ``complaint.received`` event, the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pm_common import topics
 from pm_common.events import ComplaintReceived, Envelope, new_event
+from pm_common.redaction import redact, redact_optional
 from pm_intake.domain import lifecycle
 from pm_intake.domain.model import Acknowledgement, Registration, reference_number
 from pm_intake.service_layer.policy import IntakePolicy
@@ -25,8 +27,13 @@ def finalize(
     policy: IntakePolicy,
     *,
     confirmed_by: str | None,
+    known: Iterable[str | None] = (),
 ) -> tuple[dict[str, Any], tuple[str, Envelope]]:
-    """The update that registers ``doc`` and the event to publish with it (same single-document write)."""
+    """The update that registers ``doc`` and the event to publish with it (same single-document write).
+
+    The event's free texts are redacted (``known``: the owner's own name, phone, e-mail); the stored
+    item keeps them in clear."""
+    known = tuple(known)
     day = now.astimezone(_tz(estate)).strftime("%Y%m%d")
     ref = reference_number(reg.estate_id, day, sequence)
     closed = reg.answered_on_spot is not None
@@ -58,9 +65,9 @@ def finalize(
         reference_no=ref,
         estate_id=reg.estate_id,
         channel=reg.channel,
-        content=reg.content,
-        matter=reg.matter,
-        location=reg.location,
+        content=redact(reg.content, known=known),
+        matter=redact_optional(reg.matter, known=known),
+        location=reg.location.model_copy(update={"area": redact_optional(reg.location.area, known=known)}),
         urgency_reported=reg.urgency_reported,
         anonymous=reg.channel == "anonymous",
         owner_name_masked=owner.get("name"),
@@ -69,9 +76,10 @@ def finalize(
         raised_at=doc.get("raised_at") or now,
         received_at=now,
         resolved_at_intake=closed,
-        intake_answer=reg.answered_on_spot,
+        intake_answer=redact_optional(reg.answered_on_spot, known=known),
         evidence_ids=tuple(e.ref for e in reg.evidence),
         readback_confirmed=(confirmed_by is not None) if doc.get("readback", {}).get("required") else None,
+        subject_staff_ids=tuple(doc.get("subject_staff_ids") or ()),
     )
     event = new_event(payload, source=SOURCE, estate_id=reg.estate_id, now=now)
     return {"$set": sets, "$push": {"timeline": {"$each": timeline}}}, (topics.COMPLAINT_RECEIVED, event)
@@ -87,9 +95,9 @@ def acknowledgement(doc: dict[str, Any], estate: dict[str, Any], tracking_token:
         en = f"Thank you, your item is recorded as {ref} and was answered and closed on the spot."
     else:
         when = doc["next_contact_by"]
-        local = when.astimezone(_tz(estate)).strftime("%m月%d日 %H:%M")
-        zh = f"感谢您的反馈，已登记，编号 {ref}。我们将在 {local} 前与您联系。"
-        en = f"Thank you, your item is recorded as {ref}. We will contact you by {when.isoformat()}."
+        at = when.astimezone(_tz(estate))  # the estate's local time, in both languages
+        zh = f"感谢您的反馈，已登记，编号 {ref}。我们将在 {at:%m月%d日 %H:%M} 前与您联系。"
+        en = f"Thank you, your item is recorded as {ref}. We will contact you by {at:%Y-%m-%d %H:%M}."
     if tracking_token:
         zh += "请妥善保存查询凭证，凭它可查看办理进度。"
         en += " Keep the tracking token to follow the progress."

@@ -9,6 +9,7 @@ from typing import Any
 from pm_common import topics
 from pm_common.events import new_event
 from pm_common.events.payloads import ComplaintSupplemented, ComplaintWithdrawn
+from pm_common.redaction import redact_optional
 from pm_intake.domain import identity, lifecycle
 from pm_intake.domain.channels import check_attachments
 from pm_intake.domain.errors import NotFound, OwnerAuthFailed
@@ -104,13 +105,14 @@ async def _supplement_once(
     doc: dict[str, Any], text: str | None, evidence: list[EvidenceRef], repo: ComplaintRepository, now: datetime
 ) -> bool:
     complaint_id = doc["_id"]
+    known = (await repo.personal_data(complaint_id) or {}).values()
     addition = {"at": now, "text": text, "evidence": [e.model_dump() for e in evidence]}
     note = "业主补充了信息" + (f"：{text}" if text else "") + (f"（附件 {len(evidence)} 个）" if evidence else "")
     payload = ComplaintSupplemented(
         complaint_id=complaint_id,
         reference_no=doc["reference_no"],
         estate_id=doc["estate_id"],
-        text=text,
+        text=redact_optional(text, known=known),  # the clear text stays in the item
         evidence_ids=tuple(e.ref for e in evidence),
         supplemented_at=now,
     )
@@ -132,11 +134,12 @@ async def withdraw(
 
 async def _withdraw_once(doc: dict[str, Any], reason: str | None, repo: ComplaintRepository, now: datetime) -> bool:
     complaint_id = doc["_id"]
+    known = (await repo.personal_data(complaint_id) or {}).values()
     payload = ComplaintWithdrawn(
         complaint_id=complaint_id,
         reference_no=doc["reference_no"],
         estate_id=doc["estate_id"],
-        reason=reason,
+        reason=redact_optional(reason, known=known),
         withdrawn_at=now,
     )
     event = new_event(payload, source=SOURCE, estate_id=doc["estate_id"], now=now)

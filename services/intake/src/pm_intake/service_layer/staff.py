@@ -12,7 +12,7 @@ from pm_intake.domain.errors import NoIdentityStored, NotFound
 from pm_intake.domain.ledger import LedgerQuery
 from pm_intake.service_layer.ports import AuditLog, ComplaintRepository
 
-Visible = Callable[[str], bool]
+Visible = Callable[[dict[str, Any]], bool]  # may the caller see this stored item (estate, 被投诉人)?
 
 
 async def search(query: LedgerQuery, repo: ComplaintRepository) -> dict[str, Any]:
@@ -30,7 +30,7 @@ async def search(query: LedgerQuery, repo: ComplaintRepository) -> dict[str, Any
 
 async def get_item(complaint_id: str, visible: Visible, repo: ComplaintRepository) -> dict[str, Any]:
     doc = await repo.get(complaint_id)
-    if doc is None or not visible(doc["estate_id"]):
+    if doc is None or not visible(doc):
         raise NotFound()
     return lifecycle.staff_view(doc)
 
@@ -48,7 +48,7 @@ async def reveal(
     """Full name / phone / e-mail for a staff member who needs them; the audit entry is written first."""
     access.check_may_reveal(role)
     doc = await repo.get(complaint_id)
-    if doc is None or not visible(doc["estate_id"]):
+    if doc is None or not visible(doc):
         raise NotFound()
     pii = await repo.personal_data(complaint_id)
     if not pii:
@@ -74,7 +74,7 @@ async def audit_trail(
     complaint_id: str, visible: Visible, repo: ComplaintRepository, audit: AuditLog
 ) -> list[dict[str, Any]]:
     doc = await repo.get(complaint_id)
-    if doc is None or not visible(doc["estate_id"]):
+    if doc is None or not visible(doc):
         raise NotFound()
     return [
         {**{k: v for k, v in e.items() if k != "_id"}, "audit_id": e["_id"]} for e in await audit.entries(complaint_id)

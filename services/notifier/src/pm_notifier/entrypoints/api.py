@@ -1,34 +1,27 @@
-"""HTTP API of the notifier: what was sent about a complaint."""
+"""HTTP API of the notifier: deliveries and their attempts, urgent pages, return visits, settings,
+owner pages (H5) and the internal routes for providers and intake. See docs/notifier.md."""
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import FastAPI
 
-from fastapi import APIRouter, FastAPI, Request
-
-from pm_common.api import Staff
-from pm_common.service import create_service_app, runtime_of
-from pm_notifier.adapters.repository import MongoNotificationRepository
+from pm_common.openapi import document_errors
+from pm_common.service import create_service_app
 from pm_notifier.bootstrap import build_runtime
 from pm_notifier.config import NotifierSettings
-
-router = APIRouter(prefix="/v1", tags=["notifications"])
-
-
-@router.get("/complaints/{complaint_id}/notifications", summary="已发送的通知 / notifications sent about a complaint")
-async def notifications(request: Request, principal: Staff, complaint_id: str) -> list[dict[str, Any]]:
-    docs = await MongoNotificationRepository(runtime_of(request).mongo).for_complaint(complaint_id)
-    visible = [d for d in docs if principal.can_see(d["estate_id"])]
-    for doc in visible:
-        doc["notification_id"] = doc.pop("_id")
-    return visible
+from pm_notifier.entrypoints import h5, routes_deliveries, routes_followup, routes_paging
+from pm_notifier.entrypoints.errors import install_notifier_errors
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings or NotifierSettings(),
         build_runtime,
         title="通知反馈服务 Notifier",
-        description="向业主与员工发送进度、结果与升级通知 / progress, result and escalation messages",
-        routers=[router],
+        description="短信、微信、邮件、推送与值班呼叫；投递状态；紧急呼叫升级；满意度问卷与回访 / "
+        "SMS, WeChat, e-mail, push and paging; delivery state; urgent paging; surveys and return visits",
+        routers=[routes_deliveries.router, routes_paging.router, routes_followup.router, h5.router],
     )
+    install_notifier_errors(app)
+    document_errors(app)
+    return app

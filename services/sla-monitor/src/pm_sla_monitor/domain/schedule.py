@@ -1,44 +1,57 @@
-"""The in-memory schedule of armed deadlines, per owned partition.
+"""The in-memory schedule of armed stage clocks, per owned partition.
 
-One binary heap per owned partition of ``(fire time, task id, level)`` with lazy deletion, and one
-dict of the armed timers. Times are integer microseconds since the epoch (exact, and the level-1
-entry shares its integer with the timer's deadline). About 0.3 KiB per armed timer (measured by
-``bench/sla.py``). The schedule is a cache: the durable store is the source of truth, and the
-schedule is rebuilt from it at start-up and on every partition assignment.
+One binary heap per owned partition of ``(fire time µs, clock key, step index)`` with lazy deletion,
+and one dict of compact records of the armed clocks. The schedule is a cache: the durable store is
+the source of truth, and the schedule is rebuilt from it at start-up and on every partition
+assignment. What each step is and when the next one fires is the caller's business (``StepPlan``);
+the schedule only orders fire times.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from pm_sla_monitor.domain.escalation import TOP_LEVEL
-from pm_sla_monitor.domain.timer import Due, Timer
+from pm_sla_monitor.domain.armed import from_us, pack, to_us, unpack
+from pm_sla_monitor.domain.clocks import Clock
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
+__all__ = ["Armed", "Due", "Schedule", "from_us", "to_us"]
 
-# task id -> (deadline µs, complaint id, estate id, partition, next level to fire); the complaint id is
-# kept as an offset into the task id when the task id ends with it (dispatch's ``T-<complaint id>``)
-_Record = tuple[int, str | int, str, int, int]
 _Entry = tuple[int, str, int]
 
 
-def to_us(moment: datetime) -> int:
-    return (moment - EPOCH) // _US
+class Armed:
+    """One running clock in the schedule: key, place in the schedule, and the rest packed
+    (``pm_sla_monitor.domain.armed``)."""
+
+    __slots__ = ("blob", "fire_us", "index", "key", "partition")
+
+    def __init__(self, clock: Clock, partition: int, index: int, fire_us: int, key: str | None = None) -> None:
+        self.key = key or clock.key
+        self.blob = pack(clock)
+        self.partition = partition
+        self.index = index
+        self.fire_us = fire_us
+
+    def clock(self) -> Clock:
+        return unpack(self.key, self.blob)
 
 
-def from_us(us: int) -> datetime:
-    return EPOCH + us * _US
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A clock whose next step is due: the caller works out which step(s) and gives it back."""
+
+    clock: Clock
+    index: int
+    partition: int
 
 
 class Schedule:
-    def __init__(self, step: timedelta) -> None:
-        self._step = step // _US
+    def __init__(self) -> None:
         self._heaps: dict[int, list[_Entry]] = {}
-        self._timers: dict[str, _Record] = {}
-        self._estates: dict[str, str] = {}  # interned estate ids: a few hundred estates, millions of timers
+        self._armed: dict[str, Armed] = {}
 
     # -- ownership ----------------------------------------------------------------------------
     @property
@@ -56,99 +69,107 @@ class Schedule:
         return new
 
     def release(self, partitions: Iterable[int]) -> int:
-        """Forget every timer of ``partitions`` (revoked); returns how many were dropped."""
+        """Forget every clock of ``partitions`` (revoked); returns how many were dropped."""
         gone = {p for p in partitions if self._heaps.pop(p, None) is not None}
         if not gone:
             return 0
-        drop = [task_id for task_id, record in self._timers.items() if record[3] in gone]
-        for task_id in drop:
-            del self._timers[task_id]
+        drop = [key for key, record in self._armed.items() if record.partition in gone]
+        for key in drop:
+            del self._armed[key]
         return len(drop)
 
-    # -- timers -------------------------------------------------------------------------------
-    def add(self, timer: Timer, level: int = 1) -> bool:
-        """Schedule ``timer`` from ``level`` on; ``False`` when its partition is not owned or it is known."""
-        heap = self._heaps.get(timer.partition)
-        if heap is None or timer.task_id in self._timers:
+    # -- clocks -------------------------------------------------------------------------------
+    def put(self, clock: Clock, partition: int, index: int, fire_at: datetime) -> bool:
+        """Schedule (or re-schedule) ``clock`` at step ``index``; ``False`` when the partition is not owned."""
+        heap = self._heaps.get(partition)
+        if heap is None:
             return False
-        estate = self._estates.setdefault(timer.estate_id, timer.estate_id)
-        due = to_us(timer.due_at)
-        complaint: str | int = timer.complaint_id
-        if timer.task_id.endswith(timer.complaint_id):
-            complaint = len(timer.task_id) - len(timer.complaint_id)
-        self._timers[timer.task_id] = (due, complaint, estate, timer.partition, level)
-        heapq.heappush(heap, (self._fire_us(due, level), timer.task_id, level))
+        fire = to_us(fire_at)
+        key = clock.key  # one string for the record, its dict slot and its heap entry
+        self._armed[key] = Armed(clock, partition, index, fire, key)
+        heapq.heappush(heap, (fire, key, index))
         return True
 
-    def remove(self, task_id: str) -> bool:
+    def remove(self, key: str) -> bool:
         """Disarm (the heap entry is dropped lazily when it comes up)."""
-        return self._timers.pop(task_id, None) is not None
+        return self._armed.pop(key, None) is not None
 
-    def __contains__(self, task_id: object) -> bool:
-        return task_id in self._timers
+    def __contains__(self, key: object) -> bool:
+        return key in self._armed
 
     def __len__(self) -> int:
-        return len(self._timers)
+        return len(self._armed)
 
-    def level_of(self, task_id: str) -> int | None:
-        """The next level this schedule will fire for ``task_id`` (``None`` if not armed here)."""
-        record = self._timers.get(task_id)
-        return record[4] if record else None
+    def index_of(self, key: str) -> int | None:
+        """The next step index this schedule will fire for ``key`` (``None`` if not armed here)."""
+        record = self._armed.get(key)
+        return record.index if record else None
+
+    def clock_of(self, key: str) -> Clock | None:
+        record = self._armed.get(key)
+        return record.clock() if record else None
+
+    def records(self) -> Iterable[Armed]:
+        return self._armed.values()
 
     # -- firing -------------------------------------------------------------------------------
     def next_fire(self) -> datetime | None:
-        """The earliest fire time over all owned partitions, or ``None`` when nothing is armed."""
         tops = [top for p in self._heaps if (top := self._top(p)) is not None]
         return from_us(min(tops)) if tops else None
 
-    def pop_due(self, now: datetime, limit: int) -> dict[int, list[Due]]:
-        """Take up to ``limit`` due levels of each partition, in fire-time order. Each taken level must
-        be given back: ``fired`` once it is durably emitted (or was already), ``retry`` on failure."""
+    def due_partitions(self, now: datetime) -> list[int]:
+        """The owned partitions whose earliest clock is due at ``now``."""
         now_us = to_us(now)
-        out: dict[int, list[Due]] = {}
-        for p, heap in self._heaps.items():
-            taken = 0
-            while taken < limit and (top := self._top(p)) is not None and top <= now_us:
-                _, task_id, level = heapq.heappop(heap)
-                due, complaint, estate, partition, _ = self._timers[task_id]
-                complaint_id = task_id[complaint:] if isinstance(complaint, int) else complaint
-                out.setdefault(p, []).append(Due(Timer(task_id, complaint_id, estate, from_us(due), partition), level))
-                taken += 1
+        return [p for p in self._heaps if (top := self._top(p)) is not None and top <= now_us]
+
+    def pop_due(self, now: datetime, limit: int) -> dict[int, list[Due]]:
+        """``pop_due_of`` for every owned partition (those with due clocks)."""
+        out = {p: self.pop_due_of(p, now, limit) for p in list(self._heaps)}
+        return {p: dues for p, dues in out.items() if dues}
+
+    def pop_due_of(self, partition: int, now: datetime, limit: int) -> list[Due]:
+        """Take up to ``limit`` due clocks of ``partition``, in fire-time order. Each must be given
+        back: ``advance`` once its step is durably emitted (or was already), ``retry`` on failure."""
+        heap = self._heaps.get(partition)
+        if heap is None:
+            return []
+        now_us = to_us(now)
+        out: list[Due] = []
+        while len(out) < limit and (top := self._top(partition)) is not None and top <= now_us:
+            _, key, index = heapq.heappop(heap)
+            record = self._armed[key]
+            record.fire_us = -1  # in flight: not in the heap
+            out.append(Due(record.clock(), index, partition))
         return out
 
-    def fired(self, due: Due) -> None:
-        """``due`` is durably emitted: schedule the next level, or forget the timer after the top one."""
-        record = self._timers.get(due.timer.task_id)
-        if record is None or record[4] != due.level:
-            return  # disarmed meanwhile, or its partition was revoked and owned again
-        if due.level >= TOP_LEVEL:
-            del self._timers[due.timer.task_id]
-            return
-        level = due.level + 1
-        self._timers[due.timer.task_id] = (*record[:4], level)
-        heap = self._heaps.get(record[3])
+    def advance(self, due: Due, index: int, fire_at: datetime) -> None:
+        """``due`` was emitted: its next step is ``index`` at ``fire_at``."""
+        record = self._armed.get(due.clock.key)
+        if record is None or record.index != due.index or record.fire_us != -1:
+            return  # disarmed or re-scheduled meanwhile, or its partition was revoked and owned again
+        heap = self._heaps.get(record.partition)
         if heap is not None:
-            heapq.heappush(heap, (self._fire_us(record[0], level), due.timer.task_id, level))
+            record.index, record.fire_us = index, to_us(fire_at)
+            heapq.heappush(heap, (record.fire_us, record.key, index))
 
-    def retry(self, dues: Iterable[Due]) -> None:
-        """Put levels back that could not be emitted (the store was unreachable)."""
+    def retry(self, dues: Iterable[Due], at: datetime) -> None:
+        """Put clocks back that could not be emitted (the store was unreachable)."""
         for due in dues:
-            record = self._timers.get(due.timer.task_id)
-            heap = self._heaps.get(due.timer.partition)
-            if record is not None and heap is not None and record[4] == due.level:
-                heapq.heappush(heap, (self._fire_us(record[0], due.level), due.timer.task_id, due.level))
+            self.advance(due, due.index, at)
 
     # -- internals ----------------------------------------------------------------------------
-    def _fire_us(self, due: int, level: int) -> int:
-        return due if level == 1 else due + self._step * (level - 1)
-
     def _top(self, partition: int) -> int | None:
         """Fire time of the partition's earliest live entry; drops stale entries on the way."""
         heap = self._heaps[partition]
         while heap:
-            fire, task_id, level = heap[0]
-            record = self._timers.get(task_id)
-            if record is not None and record[4] == level and record[3] == partition:
+            fire, key, index = heap[0]
+            record = self._armed.get(key)
+            if (
+                record is not None
+                and record.index == index
+                and record.fire_us == fire
+                and record.partition == partition
+            ):
                 return fire
             heapq.heappop(heap)
         return None

@@ -1,181 +1,251 @@
-"""SLA monitor use cases: arm a timer per task, stop it on completion or cancellation, and fire
-each escalation level of each armed timer exactly once, from an in-memory schedule of the
-partitions this instance owns (no store scan per tick; the idle loop sleeps until the next deadline).
+"""SLA monitor use cases: keep the running clocks of the owned partitions in memory and fire each
+step (warning, breach, escalation, reminder) of each clock exactly once, from the in-memory schedule
+(no store scan per tick; the idle loop sleeps until the next fire time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from pm_common import topics
-from pm_common.events import Envelope, TaskAssigned, TaskCancelled, TaskCompleted, TaskOverdue, new_event
-from pm_sla_monitor.domain.escalation import target_of
-from pm_sla_monitor.domain.schedule import Schedule
-from pm_sla_monitor.domain.timer import Due, Timer, overdue_event_id
+from pm_common.calendar import HolidayCalendar
+from pm_common.org import OrgSnapshot
+from pm_sla_monitor.domain.clocks import Clock
+from pm_sla_monitor.domain.schedule import Due, Schedule
+from pm_sla_monitor.domain.steps import Firing, StepPlan
+from pm_sla_monitor.service_layer.emit import Stamp, step_event
+from pm_sla_monitor.service_layer.gate import BatchGate
+from pm_sla_monitor.service_layer.ports import ArmedSource, Config, FiringStore, Timekeeper
 
 log = logging.getLogger(__name__)
-SOURCE = "pm/sla-monitor"
-
-
-class TimerStore(Protocol):
-    async def arm(self, timer: Timer, armed_at: datetime) -> bool: ...
-    async def stop(self, task_id: str, stop: dict[str, Any]) -> None: ...
-    async def stopped_among(self, task_ids: list[str]) -> set[str]: ...
-    def load(self, partitions: set[int]) -> AsyncIterator[Timer]: ...
-    async def recover(self, partitions: set[int]) -> int: ...
-    async def fire(self, partition: int, firings: list[tuple[str, Envelope]]) -> int: ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-    async def wait(self, until: datetime | None, wake: asyncio.Event) -> None: ...
-
-
-class Partitioner(Protocol):
-    async def partition_of(self, key: str) -> int: ...
+__all__ = ["ArmedSource", "Config", "FiringStore", "Monitor", "Timekeeper"]
 
 
 class Monitor:
-    """Owns the schedule of the partitions of ``task.assigned`` assigned to this instance.
-
-    A timer belongs to the partition of its task's Kafka key (the task id), so with several instances in the
-    consumer group each fires only its own. Where this instance also holds the same partitions of
-    ``task.completed`` / ``task.cancelled`` (Kafka's assignors co-partition them when the instance
-    count divides the partition count) every stop reaches the schedule directly; elsewhere the
-    stops are checked in the store before firing."""
+    """Owns the schedule of the partitions of ``task.assigned`` assigned to this instance: a clock
+    belongs to the partition of its item id (task or complaint id, the events' Kafka key)."""
 
     def __init__(
-        self, store: TimerStore, clock: Clock, partitioner: Partitioner, *, step: timedelta, batch: int = 500
+        self,
+        firing: FiringStore,
+        armed: ArmedSource,
+        config: Config,
+        clock: Timekeeper,
+        calendar: HolidayCalendar,
+        *,
+        fixed_step: timedelta | None = None,
+        batch: int = 500,
+        item_topics: tuple[str, ...] = (),
     ) -> None:
-        self.store = store
-        self.clock = clock
-        self.partitioner = partitioner
-        self.step = step
+        self.firing, self.armed, self.config, self.clock, self.calendar = firing, armed, config, clock, calendar
+        self.fixed_step = fixed_step
         self.batch = batch
-        self.schedule = Schedule(step)
-        self.trusted: set[int] = set()  # partitions whose stops this instance consumes itself
+        self.item_topics = item_topics  # topics keyed by item id: co-owning all of them = trusted
+        self.schedule = Schedule()
+        self.trusted: set[int] = set()
         self.emitted = 0
-        self.assignments = 0  # completed loads: the schedule holds the store's timers once this is > 0
+        self.assignments = 0
         self.wake = asyncio.Event()
-        self._lock = asyncio.Lock()  # one firing pass or one (re)assignment at a time
-        self._unloaded: set[int] = set()  # owned partitions whose timers are not loaded yet
-        self._stopped_during_load: set[str] | None = None
+        self._gate = BatchGate()
+        self._unloaded: set[int] = set()
+        self._changed_during_load: set[str] | None = None
 
-    # -- consumers ----------------------------------------------------------------------------
-    async def on_assigned(self, envelope: Envelope, task: TaskAssigned) -> bool:
-        partition = await self.partitioner.partition_of(envelope.kafka_key)
-        timer = Timer(task.task_id, task.complaint_id, task.estate_id, task.due_at, partition)
-        if not await self.store.arm(timer, self.clock.now()):
-            return False
-        if self.schedule.add(timer):
+    async def plan(self, estate_id: str) -> StepPlan:
+        policy, _ = await self.config.policy(estate_id)
+        return StepPlan(policy, self.calendar, self.fixed_step)
+
+    # -- the clock service's sink ---------------------------------------------------------------
+    def owns(self, partition: int) -> bool:
+        return self.schedule.owns(partition)
+
+    async def arm(self, clock: Clock, partition: int) -> None:
+        plan = await self.plan(clock.estate_id)
+        if self.schedule.put(clock, partition, 0, plan.step(clock, 0).at):
             self.wake.set()
-        return True
+        if self._changed_during_load is not None:
+            self._changed_during_load.add(clock.key)
 
-    async def on_stopped(self, done: TaskCompleted | TaskCancelled) -> None:
-        # task.completed / task.cancelled may overtake task.assigned (other topics): the stop is stored
-        # first, and arming checks it.
-        reason = "completed" if isinstance(done, TaskCompleted) else "cancelled"
-        at = done.completed_at if isinstance(done, TaskCompleted) else done.cancelled_at
-        stop = {"complaint_id": done.complaint_id, "estate_id": done.estate_id, "reason": reason, "stopped_at": at}
-        await self.store.stop(done.task_id, stop)
-        self.schedule.remove(done.task_id)
-        if self._stopped_during_load is not None:
-            self._stopped_during_load.add(done.task_id)
+    def disarm(self, key: str) -> None:
+        self.schedule.remove(key)
+        if self._changed_during_load is not None:
+            self._changed_during_load.add(key)
 
-    # -- rebalancing (pm_common RebalanceListener) ---------------------------------------------
+    # -- rebalancing (pm_common RebalanceListener) ----------------------------------------------
     async def assigned(self, partitions: dict[str, set[int]]) -> None:
-        """Own ``task.assigned``'s partitions in ``partitions`` (the whole new assignment).
-
-        Returns at once (a long load inside the rebalance callback would get this member thrown out
-        of its group): new partitions are owned immediately — timers armed from now on go straight
-        into the schedule — and the scheduler loop loads what the store holds for them."""
-        async with self._lock:
+        """Own the partitions at once (returns quickly: the scheduler loop loads them)."""
+        async with self._gate.exclusive():
             owned = set(partitions.get(topics.TASK_ASSIGNED, set()))
-            self.trusted = (
-                owned & partitions.get(topics.TASK_COMPLETED, set()) & partitions.get(topics.TASK_CANCELLED, set())
-            )
+            trusted = set(owned)
+            for topic in self.item_topics:
+                trusted &= partitions.get(topic, set())
+            self.trusted = trusted
             self.schedule.release(self.schedule.partitions - owned)
             self._unloaded = (self._unloaded & owned) | self.schedule.own(owned)
             self.wake.set()
 
     async def revoked(self, partitions: dict[str, set[int]]) -> None:
-        """Stop firing for revoked partitions (after the batch in flight is written)."""
-        async with self._lock:
+        async with self._gate.exclusive():
             gone = set(partitions.get(topics.TASK_ASSIGNED, set()))
             dropped = self.schedule.release(gone)
             self._unloaded -= gone
-            self.trusted -= (
-                gone | partitions.get(topics.TASK_COMPLETED, set()) | partitions.get(topics.TASK_CANCELLED, set())
-            )
+            self.trusted -= gone
+            for topic in self.item_topics:
+                self.trusted -= partitions.get(topic, set())
             if gone:
-                log.info("released partitions %s (%s timer(s))", sorted(gone), dropped)
+                log.info("released partitions %s (%s clock(s))", sorted(gone), dropped)
 
     async def load(self) -> None:
-        """Load the owned partitions not loaded yet: finish their half-written batches, then one scan
-        of their armed pointers. Firing goes on meanwhile; a partition revoked during the load is
-        dropped from it; a timer stopped during the load is not added back. On failure the
-        partitions stay to be loaded (the loop retries)."""
+        """Load the owned partitions not loaded yet: finish half-written batches, then one scan of
+        their armed clocks. A clock changed during the load is not overwritten by the loaded copy."""
         new = set(self._unloaded)
         if not new:
             return
-        self._stopped_during_load = set()
+        self._changed_during_load = set()
+        loaded = 0
         try:
-            recovered = await self.store.recover(new)
-            loaded = 0
-            async for timer in self.store.load(new):
-                if timer.task_id not in self._stopped_during_load:
-                    loaded += self.schedule.add(timer)  # False once the partition is revoked
+            recovered = await self.firing.recover(new)
+            plans: dict[str, StepPlan] = {}
+            async for clock, partition in self.armed.load(new):
+                if clock.key in self._changed_during_load:
+                    continue
+                plan = plans.get(clock.estate_id) or await self.plan(clock.estate_id)
+                plans[clock.estate_id] = plan
+                loaded += self.schedule.put(clock, partition, 0, plan.step(clock, 0).at)
         finally:
-            self._stopped_during_load = None
+            self._changed_during_load = None
         self._unloaded -= new
         self.assignments += 1
         self.wake.set()
-        log.info("owning partitions %s: %s timer(s) loaded, %s recovered", sorted(new), loaded, recovered)
+        log.info("owning partitions %s: %s clock(s) loaded, %s recovered", sorted(new), loaded, recovered)
+
+    async def apply_changes(self) -> int:
+        """Clocks of owned partitions changed by another instance (the mailbox): re-read by ``_id``."""
+        changes = await self.armed.pending_changes(self.schedule.partitions)
+        for change in changes:
+            await self.refresh(change["k"], change["p"])
+            await self.armed.done_change(change["_id"])
+        return len(changes)
+
+    async def refresh(self, key: str, partition: int) -> None:
+        clock = await self.armed.get_clock(key)
+        if clock is None or clock.state != "running":
+            self.disarm(key)
+        elif self.schedule.owns(partition):
+            await self.arm(clock, partition)
 
     # -- firing -------------------------------------------------------------------------------
     async def fire_due(self) -> int:
-        """Emit every escalation level that is due now, in batches; returns how many were new."""
-        emitted = 0
-        while True:
-            async with self._lock:
-                now = self.clock.now()
-                batches = self.schedule.pop_due(now, self.batch)
-                if not batches:
-                    return emitted
-                # one durable batch per partition, written concurrently
-                results = await asyncio.gather(
-                    *(self._fire(partition, dues, now) for partition, dues in batches.items()),
-                    return_exceptions=True,
-                )
-                failed = [r for r in results if isinstance(r, BaseException)]
-                fired = sum(r for r in results if isinstance(r, int))
-                emitted += fired
-                self.emitted += fired
-                if failed:
-                    raise failed[0]
+        """Emit every step that is due now; returns how many were new. Each partition with due
+        clocks runs its own loop of batches (no round waits for the slowest partition), and within
+        a partition the next batch is built while the previous one is being written."""
+        now = self.clock.now()
+        due = self.schedule.due_partitions(now)
+        if not due:
+            return 0
+        results = await asyncio.gather(*(self._drain(p) for p in due), return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
+        return sum(r for r in results if isinstance(r, int))
 
-    async def _fire(self, partition: int, dues: list[Due], now: datetime) -> int:
+    async def _drain(self, partition: int) -> int:
+        emitted = 0
+        writing: asyncio.Task[int] | None = None
         try:
-            stopped: set[str] = set()
-            if partition not in self.trusted:
-                stopped = await self.store.stopped_among([d.timer.task_id for d in dues])
-            live = [d for d in dues if d.timer.task_id not in stopped]
-            emitted = await self.store.fire(partition, [(d.key, overdue_event(d, now)) for d in live])
-        except BaseException:
-            self.schedule.retry(dues)
-            raise
-        for task_id in stopped:
-            self.schedule.remove(task_id)
-        for due in live:
-            self.schedule.fired(due)
+            while True:
+                await self._gate.enter()
+                now = self.clock.now()
+                dues = self.schedule.pop_due_of(partition, now, self.batch)
+                if not dues:
+                    self._gate.leave()
+                    break
+                try:
+                    dues, firings, nexts = await self._build(partition, dues, now)
+                except BaseException:
+                    self.schedule.retry(dues, now + timedelta(seconds=1))
+                    self._gate.leave()
+                    raise
+                if writing is not None:  # one batch written at a time per partition, in order
+                    task, writing = writing, None
+                    try:
+                        emitted += await task
+                    except BaseException:
+                        self.schedule.retry(dues, now + timedelta(seconds=1))
+                        self._gate.leave()
+                        raise
+                writing = asyncio.create_task(self._write(partition, now, dues, firings, nexts))
+            if writing is not None:
+                task, writing = writing, None
+                emitted += await task
+        finally:
+            if writing is not None:  # failed while a write was in flight: let it finish
+                await asyncio.gather(writing, return_exceptions=True)
         return emitted
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Sleep until the next fire time (or until a sooner timer is armed), fire, repeat."""
+    async def _build(
+        self, partition: int, dues: list[Due], now: datetime
+    ) -> tuple[list[Due], list[Firing], list[tuple[Due, int, datetime]]]:
+        """The batch's events and each clock's next step (Python only, plus cached config reads)."""
+        if partition not in self.trusted:
+            dues = await self._still_armed(dues)
+        firings: list[Firing] = []
+        nexts: list[tuple[Due, int, datetime]] = []
+        plans: dict[str, tuple[StepPlan, OrgSnapshot | None]] = {}
+        stamp, memo = Stamp(now), dict[Any, list[str]]()  # one instant, one roster lookup per estate × role
+        for due in dues:
+            estate = due.clock.estate_id
+            if estate not in plans:
+                plans[estate] = (await self.plan(estate), await self.config.snapshot(estate))
+            plan, snapshot = plans[estate]
+            step, folded, following = plan.due_and_next(due.clock, due.index, now)
+            firings.append(step_event(due.clock, step, folded, plan, snapshot, stamp, memo))
+            nexts.append((due, following.index, following.at))
+        return dues, firings, nexts
+
+    async def _write(
+        self,
+        partition: int,
+        now: datetime,
+        dues: list[Due],
+        firings: list[Firing],
+        nexts: list[tuple[Due, int, datetime]],
+    ) -> int:
+        """Write one built batch (it entered the gate when its clocks were taken); then advance them."""
+        try:
+            emitted = await self.firing.fire(partition, firings)
+        except BaseException:
+            self.schedule.retry(dues, now + timedelta(seconds=1))
+            raise
+        finally:
+            self._gate.leave()
+        for due, index, at in nexts:
+            self.schedule.advance(due, index, at)
+        self.emitted += emitted
+        return emitted
+
+    async def _still_armed(self, dues: list[Due]) -> list[Due]:
+        """For a partition whose events another instance consumes: drop or refresh clocks that
+        changed there (read by ``_id``)."""
+        live: list[Due] = []
+        docs = await asyncio.gather(*(self.armed.get(d.clock.key) for d in dues))
+        for due, doc in zip(dues, docs, strict=True):
+            if (
+                doc is not None
+                and doc.get("state") == "running"
+                and doc["d"] == due.clock.due_at
+                and doc["g"] == due.clock.generation
+            ):
+                live.append(due)
+            else:
+                await self.refresh(due.clock.key, due.partition)
+        return live
+
+    async def run(self, stop: asyncio.Event, *, mailbox_seconds: float = 1.0) -> None:
+        """Sleep until the next fire time (or until a sooner clock is armed), fire, repeat."""
         stopper = asyncio.create_task(stop.wait())
         stopper.add_done_callback(lambda _: self.wake.set())
         backoff = 0.5
@@ -185,30 +255,24 @@ class Monitor:
                 try:
                     if self._unloaded:
                         await self.load()
+                    await self.apply_changes()
                     fired = await self.fire_due()
                     backoff = 0.5
                     if fired:
-                        log.info("emitted %s task.overdue event(s)", fired)
+                        log.info("emitted %s SLA event(s)", fired)
                     until = self.schedule.next_fire()
                 except Exception as exc:
                     log.warning("firing failed, retrying in %.1fs: %s", backoff, exc)
                     until = self.clock.now() + timedelta(seconds=backoff)
                     backoff = min(backoff * 2, 10.0)
-                await self.clock.wait(until, self.wake)
+                await self._sleep(until, mailbox_seconds)
         finally:
             stopper.cancel()
 
-
-def overdue_event(due: Due, now: datetime) -> Envelope:
-    timer = due.timer
-    payload = TaskOverdue(
-        task_id=timer.task_id,
-        complaint_id=timer.complaint_id,
-        estate_id=timer.estate_id,
-        due_at=timer.due_at,
-        overdue_at=now,
-        escalation_level=due.level,
-        escalate_to=target_of(due.level),
-    )
-    event = new_event(payload, source=SOURCE, estate_id=timer.estate_id, now=now)
-    return event.model_copy(update={"id": overdue_event_id(timer.task_id, due.level)})
+    async def _sleep(self, until: datetime | None, mailbox_seconds: float) -> None:
+        """The scheduler's clock decides when to fire; the mailbox is looked at every ``mailbox_seconds``
+        of real time whatever that clock says."""
+        waiter = asyncio.create_task(self.clock.wait(until, self.wake))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(waiter), mailbox_seconds)
+        waiter.cancel()

@@ -1,4 +1,4 @@
-"""Mongo state of estate configuration: lexicon overlays and SLA policies, with a change history."""
+"""Mongo state of estate configuration: lexicon overlays, with a change history."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from pm_common.mongo import IndexModel, Mongo
-from pm_triage.domain.sla import SlaPolicy
 
 LEXICONS = "lexicons"
-POLICIES = "policies"
 CONFIG_HISTORY = "config_history"
 
 
@@ -21,7 +19,6 @@ class MongoEstateConfigRepository:
 
     def __init__(self, mongo: Mongo) -> None:
         self.lexicons = mongo.collection(LEXICONS)
-        self.policies = mongo.collection(POLICIES)
         self.history = mongo.collection(CONFIG_HISTORY)
 
     @staticmethod
@@ -38,19 +35,6 @@ class MongoEstateConfigRepository:
         stored = {**document, "overlay": json.dumps(document["overlay"], ensure_ascii=False)}
         await self.lexicons.replace_one({"_id": document["_id"]}, stored, upsert=True)
         await self._log(document["_id"], "lexicon", document["overlay"], document["updated_by"], document["updated_at"])
-
-    async def policy(self, estate_id: str) -> SlaPolicy:
-        doc = await self.policies.find_one({"_id": estate_id})
-        return SlaPolicy.model_validate((doc or {}).get("policy") or {})
-
-    async def policy_document(self, estate_id: str) -> dict[str, Any] | None:
-        return await self.policies.find_one({"_id": estate_id})
-
-    async def save_policy(self, estate_id: str, policy: SlaPolicy, staff: str, now: datetime) -> None:
-        body = policy.model_dump(mode="json")
-        document = {"_id": estate_id, "policy": body, "updated_by": staff, "updated_at": now}
-        await self.policies.replace_one({"_id": estate_id}, document, upsert=True)
-        await self._log(estate_id, "sla_policy", body, staff, now)
 
     async def _log(self, estate_id: str, kind: str, value: Any, staff: str, now: datetime) -> None:
         await self.history.insert_one(

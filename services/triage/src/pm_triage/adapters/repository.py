@@ -19,7 +19,6 @@ from pm_common import topics
 from pm_common.events import Envelope
 from pm_common.index_log import IndexLog
 from pm_common.mongo import IndexModel, Mongo, insert_once, new_with_outbox
-from pm_triage.adapters.config_repository import POLICIES
 from pm_triage.domain.duplicates import EarlierItem
 from pm_triage.domain.sla import SlaPolicy
 
@@ -35,7 +34,6 @@ class MongoTriageRepository:
         self.triages = mongo.collection(TRIAGES)
         self.reviews = mongo.collection(REVIEWS)
         self.answers = mongo.collection(ANSWERS)
-        self.policies = mongo.collection(POLICIES)
         self.index = IndexLog(mongo.collection(INDEX))
 
     @staticmethod
@@ -55,8 +53,9 @@ class MongoTriageRepository:
         )
 
     async def policy(self, estate_id: str) -> SlaPolicy:
-        doc = await self.policies.find_one({"_id": estate_id})
-        return SlaPolicy.model_validate((doc or {}).get("policy") or {})
+        """The proposal's policy: the ``pm_common.sla`` defaults. An estate's own policy lives in the
+        SLA monitor (``/v1/estates/{id}/sla-policy``, port 8004), which computes its clocks from it."""
+        return SlaPolicy()
 
     async def add_once(self, document: dict[str, Any], event: Envelope | None) -> bool:
         """One record per complaint; with its ``complaint.triaged`` in the outbox unless ``event`` is None.
@@ -76,6 +75,20 @@ class MongoTriageRepository:
 
     async def get(self, complaint_id: str) -> dict[str, Any] | None:
         return await self.triages.find_one({"_id": complaint_id}, _HIDE)
+
+    async def apply_subjects(self, complaint_id: str, staff_ids: tuple[str, ...], revision: int) -> bool:
+        """The record's subjects of ``revision`` unless it holds a newer one (``subjects_revision``;
+        absent: those of ``complaint.received``, revision 0). One by-``_id`` update guarded by the
+        revision read, retried when another writer changed it in between."""
+        for _ in range(20):
+            doc = await self.triages.find_one({"_id": complaint_id}, {"subjects_revision": 1})
+            if doc is None or int(doc.get("subjects_revision") or 0) >= revision:
+                return False
+            guard = {"_id": complaint_id, "subjects_revision": doc.get("subjects_revision")}
+            update = {"$set": {"subject_staff_ids": list(staff_ids), "subjects_revision": revision}}
+            if (await self.triages.update_one(guard, update)).modified_count:
+                return True
+        raise RuntimeError(f"could not apply the subjects of {complaint_id}")
 
     async def _logged(self, keys: list[str], exclude: str, fields: dict[str, int]) -> list[dict[str, Any]]:
         ids: list[str] = []

@@ -8,12 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, FastAPI, Request
 from pydantic import BaseModel, Field
 
-from pm_common.api import ApiError, Staff, require_estate
+from pm_common.api import ApiError, require_estate
+from pm_common.auth import Principal
+from pm_common.openapi import document_errors
 from pm_common.service import create_service_app
 from pm_triage.bootstrap import build_runtime
 from pm_triage.config import TriageSettings
 from pm_triage.entrypoints import errors, routes_estates, routes_incidents, routes_reviews
 from pm_triage.entrypoints.deps import triage_of
+from pm_triage.entrypoints.permissions import allowed, sees
+from pm_triage.entrypoints.schemas import ClassifyResult, TriageRecord
 
 router = APIRouter(prefix="/v1", tags=["triage"])
 
@@ -23,10 +27,12 @@ class ClassifyRequest(BaseModel):
     estate_id: str | None = Field(None, description="apply this estate's lexicon overlay")
 
 
-@router.post("/classify", summary="分类预览 / classification preview (front desk, evaluation)")
+@router.post(
+    "/classify", response_model=ClassifyResult, summary="分类预览 / classification preview (front desk, evaluation)"
+)
 async def classify(
     request: Request,
-    principal: Staff,
+    principal: Annotated[Principal, allowed("triage.classify")],
     body: Annotated[ClassifyRequest, Body(examples=[{"text": "1号楼电梯困人了，快来人", "estate_id": "SUNNY"}])],
 ) -> dict[str, Any]:
     if body.estate_id:
@@ -37,11 +43,15 @@ async def classify(
     return result
 
 
-@router.get("/triages/{complaint_id}", summary="分类研判记录 / triage record of a complaint")
-async def get_triage(request: Request, principal: Staff, complaint_id: str) -> dict[str, Any]:
+@router.get(
+    "/triages/{complaint_id}", response_model=TriageRecord, summary="分类研判记录 / triage record of a complaint"
+)
+async def get_triage(
+    request: Request, principal: Annotated[Principal, allowed("triage.read")], complaint_id: str
+) -> dict[str, Any]:
     triage = triage_of(request)
     doc = await triage.triages.get(complaint_id)
-    if doc is None or not principal.can_see(doc["estate_id"]):
+    if doc is None or not sees(principal)(doc):
         raise ApiError(404, "not_found", "未找到该分类记录", "triage record not found")
     review = await triage.triages.review(complaint_id)
     doc["complaint_id"] = doc.pop("_id")
@@ -62,4 +72,5 @@ def create_app(settings: TriageSettings | None = None) -> FastAPI:
         routers=[router, routes_reviews.router, routes_estates.router, routes_incidents.router],
     )
     errors.install(app)
+    document_errors(app)
     return app

@@ -10,7 +10,10 @@ Two agents in one faust app, run inside the triage process next to the API and t
    declares or extends the incident in Mongo (outbox → ``incident.declared``).
 
 The app id is ``<KAFKA_TOPIC_PREFIX>triage-incidents``, so every topic faust creates (it declares
-its own topics: the broker does not auto-create) carries the namespace prefix. Tables live in
+its own topics: the broker does not auto-create) carries the namespace prefix. The service creates
+them itself before faust starts (``stream_topics``): declared by faust at its own start, its first
+partition assignment could run before the broker's metadata listed them ("Ignoring missing topic")
+and the stream then got no partition for minutes, so no incident was declared. Tables live in
 memory and are rebuilt from the changelog on start; table values are sets of complaint ids, so a
 redelivered report counts once.
 """
@@ -29,7 +32,10 @@ import faust
 
 from pm_common import topics
 from pm_common.events import ComplaintTriaged, event_from_kafka
+from pm_common.kafka.admin import ensure_topics
 from pm_common.kafka.consumer import TRANSIENT
+from pm_common.kafka.security import KafkaAuth
+from pm_common.topics import TopicSpec
 from pm_triage.config import TriageSettings
 from pm_triage.domain.incidents import FaultReport, WindowCount, add_member, counts_toward_incident
 
@@ -59,6 +65,29 @@ def report_of(value: bytes) -> FaultReport | None:
     )
 
 
+def faust_credentials(auth: KafkaAuth) -> faust.SASLCredentials | None:
+    """The service's SASL/SCRAM principal for faust (None: PLAINTEXT)."""
+    if not auth.enabled:
+        return None
+    return faust.SASLCredentials(
+        username=auth.username,
+        password=auth.password,
+        mechanism=auth.mechanism,  # type: ignore[arg-type]  # faust coerces the string to its enum
+        ssl_context=auth.ssl_context() if auth.protocol == "SASL_SSL" else None,
+    )
+
+
+def stream_topics(app_id: str, partitions: int) -> list[TopicSpec]:
+    """The topics the faust app ``app_id`` uses: its re-keyed reports, its table's changelog and its
+    assignor's leader topic (the names faust gives them)."""
+    delete, compact = {"cleanup.policy": "delete"}, {"cleanup.policy": "compact"}
+    return [
+        TopicSpec(f"{app_id}-fault-reports", partitions, "faust: re-keyed fault reports", configs=delete),
+        TopicSpec(f"{app_id}-fault_reports-changelog", partitions, "faust: table changelog", configs=compact),
+        TopicSpec(f"{app_id}-__assignor-__leader", 1, "faust: assignor leader", configs=delete),
+    ]
+
+
 class IncidentStream:
     def __init__(self, settings: TriageSettings, sink: Sink) -> None:
         self.settings = settings
@@ -76,6 +105,7 @@ class IncidentStream:
         app = faust.App(
             self.app_id,
             broker=[f"kafka://{host.strip()}" for host in s.kafka_bootstrap.split(",")],
+            broker_credentials=faust_credentials(s.kafka_auth),
             store="memory://",
             autodiscover=False,
             web_enabled=False,
@@ -139,6 +169,9 @@ class IncidentStream:
         while not stop.is_set():
             app = self.build_app()
             try:
+                s = self.settings
+                specs = stream_topics(self.app_id, s.incident_partitions)
+                await ensure_topics(s.kafka_bootstrap, specs=specs, replication_factor=s.incident_replication)
                 await asyncio.wait_for(app.start(), 120)
                 self.app, self.running, self.last_error = app, True, None
                 backoff = 1.0

@@ -1,17 +1,19 @@
 """重新训练分诊模型 / Retrain the triage model with supervisors' recorded overrides.
 
-Every supervisor review recorded by triage (confirm / override / reject, ``reviews`` collection)
-is a label. The command trains a new model on the corpus's train split plus those labels (each
-weighted ``--weight``), reports the before/after figures on the FIXED test split (and on the
-reviews themselves), and **refuses** the new model — writing nothing, exit status 2 — when it
-lowers urgent recall on the test split. Otherwise it writes the model file with a new version
-string (which then travels on ``complaint.triaged`` as ``proposal.model_version``).
+Every supervisor review recorded by triage (confirm / override / reject, ``reviews`` collection) is
+a label. The command trains a new model on the base training sets (``TRAINING_SETS``: the corpus's
+train split and the older train set) plus those labels (each weighted ``--weight``), reports the
+before/after figures on the FIXED test split (and on the reviews themselves), and **refuses** the
+new model — writing nothing, exit status 2 — when it lowers urgent recall on the test split.
+Otherwise it writes the model file with a new version string (which then travels on
+``complaint.triaged`` as ``proposal.model_version``): ship it with a release, or point
+``TRIAGE_MODEL_FILE`` at it and restart triage.
 
 Usage::
 
     python -m pm_triage.entrypoints.retrain --reviews reviews.tsv      # from tools/export_triage_reviews.py
     python -m pm_triage.entrypoints.retrain --from-db [--estate SUNNY]  # MONGO_URL, TRIAGE_MONGO_DB
-    options: --out PATH (default: the packaged model), --dry-run, --weight 3
+    options: --out PATH (default: the packaged model), --dry-run, --weight 3, --mongo-url, --db
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +29,18 @@ from pm_triage.domain.classification import Classifier
 from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
 from pm_triage.domain.classification.linear_model import DEFAULT_MODEL_FILE, TriageModel, load_triage_model
 from pm_triage.evaluation import KEY_FIGURES, evaluate
-from pm_triage.training import Featurizer, read_rows, save, train
+from pm_triage.training import (
+    CALIBRATION_SET,
+    SERVICE_ROOT,
+    TRAINING_SETS,
+    Featurizer,
+    calibrate,
+    read_rows,
+    save,
+    train,
+    training_rows,
+)
 
-SERVICE_ROOT = Path(__file__).resolve().parents[3]
-TRAIN_SPLIT = SERVICE_ROOT / "corpus/train.tsv"
 TEST_SPLIT = SERVICE_ROOT / "corpus/test.tsv"
 PACKAGED = Path(__file__).resolve().parents[1] / "domain/classification" / DEFAULT_MODEL_FILE
 REFUSED = 2
@@ -99,16 +110,18 @@ def retrain(
     weight: float,
     dry_run: bool,
     old: TriageModel | None = None,
-    train_split: Path | None = None,
+    train_sets: Sequence[Path] | None = None,
     test_split: Path | None = None,
 ) -> int:
-    train_split, test_split = train_split or TRAIN_SPLIT, test_split or TEST_SPLIT
-    base = read_rows(train_split)
+    train_sets, test_split = train_sets or TRAINING_SETS, test_split or TEST_SPLIT
+    base = training_rows(train_sets)
     rows = base + reviews
     weights = [1.0] * len(base) + [weight] * len(reviews)
     old = old if old is not None else load_triage_model(out if out.is_file() else None)
-    meta = {"trained_on": train_split.name, "reviews": len(reviews), "review_weight": weight}
+    meta = {"trained_on": [p.name for p in train_sets], "reviews": len(reviews), "review_weight": weight}
     new = train(rows, Featurizer.default(), weights=weights, meta=meta)
+    if CALIBRATION_SET.is_file():
+        new = calibrate(new, read_rows(CALIBRATION_SET), CALIBRATION_SET.name)
     before, after = compare(old, new, read_rows(test_split), reviews)
     if not acceptable(before, after):
         print(f"REFUSED: urgent recall on the test split would drop {before['urgent_recall']:.3f} → "
@@ -131,15 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PACKAGED)
     parser.add_argument("--weight", type=float, default=3.0, help="weight of a review against a corpus row")
     parser.add_argument("--dry-run", action="store_true")
-    parser.add_argument("--train-split", type=Path, help="default: services/triage/corpus/train.tsv of a checkout")
+    parser.add_argument("--mongo-url", help="default: MONGO_URL")
+    parser.add_argument("--db", help="default: TRIAGE_MONGO_DB")
+    parser.add_argument("--train-split", type=Path, nargs="+", help="default: TRAINING_SETS of a checkout")
     parser.add_argument("--test-split", type=Path, help="default: services/triage/corpus/test.tsv of a checkout")
     args = parser.parse_args(argv)
     if args.reviews:
         reviews = [row for r in read_rows(args.reviews) if (row := _tsv_review(r)) is not None]
     else:
-        reviews = asyncio.run(reviews_from_db(args.estate))
+        reviews = asyncio.run(reviews_from_db(args.estate, args.mongo_url, args.db))
     print(f"{len(reviews)} supervisor review(s)")
-    splits = {"train_split": args.train_split, "test_split": args.test_split}
+    splits = {"train_sets": args.train_split, "test_split": args.test_split}
     return retrain(reviews, out=args.out, weight=args.weight, dry_run=args.dry_run, **splits)
 
 

@@ -1,4 +1,4 @@
-"""Estate configuration use cases: the lexicon overlay and the SLA policy (per estate and category)."""
+"""Estate configuration use cases: the lexicon overlay (the SLA policy is the SLA monitor's)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pm_triage.domain.overlay import validate_overlay
-from pm_triage.domain.sla import SlaPolicy
 
 
 class EstateConfigRepository(Protocol):
     async def lexicon(self, estate_id: str) -> dict[str, Any] | None: ...
     async def save_lexicon(self, document: dict[str, Any]) -> None: ...
-    async def policy(self, estate_id: str) -> SlaPolicy: ...
-    async def save_policy(self, estate_id: str, policy: SlaPolicy, staff: str, now: datetime) -> None: ...
 
 
 async def set_lexicon(
@@ -38,10 +35,3 @@ async def set_lexicon(
     }
     await repo.save_lexicon(document)
     return document
-
-
-async def set_policy(
-    estate_id: str, policy: SlaPolicy, staff: str, repo: EstateConfigRepository, now: datetime
-) -> SlaPolicy:
-    await repo.save_policy(estate_id, policy, staff, now)
-    return policy

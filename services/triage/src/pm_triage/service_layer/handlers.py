@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from pm_common.calendar import HolidayCalendar
 from pm_common.events import ComplaintReceived, ComplaintTriaged, Envelope, Evidence, TaskCompleted, new_event
 from pm_common.events.payloads import TriageProposal
+from pm_common.events.task_lifecycle import TaskResolved
 from pm_triage.domain.acceptance import AcceptancePolicy, assess
 from pm_triage.domain.duplicates import EarlierItem, HistoryMatch, HistoryPolicy, household_key, match_history
 from pm_triage.domain.grouping import fault_key, fault_place
@@ -141,6 +142,7 @@ async def triage_received(
         "fault_key": key,
         "place": place,
         "anonymous": received.anonymous,
+        "subject_staff_ids": list(received.subject_staff_ids),  # 被投诉人: hidden from them on every read
         "received_at": at,
         "result": payload.model_dump(mode="json"),
         "decision": assessment.decision,
@@ -169,6 +171,12 @@ def _evidence(
     return tuple(items)
 
 
-async def record_answer(envelope: Envelope, completed: TaskCompleted, repo: TriageRepository) -> bool:
-    """A handler's result reached the owner: later near-identical items are repeats, not duplicates."""
+async def record_answer(envelope: Envelope, completed: TaskCompleted | TaskResolved, repo: TriageRepository) -> bool:
+    """A handler's result reached the owner: later near-identical items are repeats, not duplicates.
+    ``task.resolved`` (dispatch's current event) counts for a complaint's own task only, not for its
+    sub-tasks or a group incident's parent task."""
+    if isinstance(completed, TaskResolved):
+        if completed.task_id != f"T-{completed.complaint_id}":
+            return False
+        return await repo.record_answer(completed.complaint_id, completed.at, envelope.id)
     return await repo.record_answer(completed.complaint_id, completed.completed_at, envelope.id)

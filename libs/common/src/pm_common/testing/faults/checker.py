@@ -26,10 +26,11 @@ EXPECTED_EVENTS = {
     topics.COMPLAINT_TRIAGED: 1,
     topics.TASK_ASSIGNED: 1,
     topics.TASK_OVERDUE: 1,
-    topics.TASK_COMPLETED: 1,
-    topics.FEEDBACK_SENT: 2,  # the handler's reminder and the owner's result
+    topics.TASK_RESOLVED: 1,  # dispatch no longer produces task.completed
+    topics.FEEDBACK_SENT: 3,  # the owner's acknowledgement, the handler's reminder and the owner's result
 }
-EXPECTED_TIMELINE = {"received": 1, "triaged": 1, "assigned": 1, "result": 1, "feedback": 1}
+EXPECTED_TIMELINE = {"received": 1, "triaged": 1, "assigned": 1, "result": 1, "feedback": 2}
+NOTIFICATIONS = 3  # per item, as feedback.sent; two of them to the owner
 DBS = ("pm_intake", "pm_triage", "pm_dispatch", "pm_sla_monitor", "pm_notifier")
 
 
@@ -62,6 +63,9 @@ class Outcome:
         return self.accepted > 0 and self.lost == 0 and self.duplicated == 0 and self.final == self.accepted
 
 
+MAIN_STAGES = ("resolve", "onsite")  # a task's clocks the fault scenarios drive
+
+
 class Checker:
     def __init__(self, mongo_url: str, run_id: str, bootstrap: str, prefix: str = "") -> None:
         self.dbs = {name: Mongo(mongo_url, f"{run_id}_{name}") for name in DBS}
@@ -84,12 +88,22 @@ class Checker:
         triages = {d["_id"]: d for d in await self._by("pm_triage", "triages", "_id", cids)}
         answers = {d["_id"] for d in await self._by("pm_triage", "answers", "_id", cids)}
         tasks = await self._by("pm_dispatch", "tasks", "complaint_id", cids)
-        timers = {d["_id"] for d in await self._by("pm_sla_monitor", "timers", "_id", tids)}
-        stops = {d["_id"] for d in await self._by("pm_sla_monitor", "timer_stops", "_id", tids)}
-        armed = {d["_id"] for d in await self._by("pm_sla_monitor", "armed", "_id", tids)}
+        # the SLA monitor's stage clocks (pm_sla_monitor.adapters): facts per item, armed clocks, results, claims
+        timers = {
+            str(d["_id"])[5:-2]
+            for d in await self._by("pm_sla_monitor", "item_facts", "_id", [f"task:{t}|1" for t in tids])
+        }
+        main = [f"{t}|{stage}" for t in tids for stage in MAIN_STAGES]
+        stops = {
+            str(d["_id"]).split("|")[0]
+            for d in await self._by("pm_sla_monitor", "clock_results", "_id", [f"{k}|0" for k in main])
+        }
+        armed = {str(d["_id"]).split("|")[0] for d in await self._by("pm_sla_monitor", "armed", "_id", main)}
         levels = Counter(
-            str(d["_id"]).rsplit(":", 1)[0]
-            for d in await self._by("pm_sla_monitor", "firings", "_id", [f"{t}:{n}" for t in tids for n in (1, 2, 3)])
+            str(d["_id"]).split("|")[0]
+            for d in await self._by(
+                "pm_sla_monitor", "firings", "_id", [f"{k}|0|L{n}r0" for k in main for n in (1, 2, 3)]
+            )
         )
         notes = await self._by("pm_notifier", "notifications", "complaint_id", cids)
         task_count = Counter(t["complaint_id"] for t in tasks)
@@ -120,7 +134,8 @@ class Checker:
             if task_count[cid] > 1:
                 v.dup(cid, f"dispatch: {task_count[cid]} tasks")
             task = tasks_by.get(cid)
-            _expect(v, cid, task is not None and task.get("status") == "done", "dispatch: task not done")
+            worked = task is not None and task.get("status") in ("resolved", "verified", "closed")
+            _expect(v, cid, worked, "dispatch: task not done")
             _expect(v, cid, task is not None and task.get("outbox_pending") == 0, "dispatch: outbox not drained")
             tid = f"T-{cid}"
             _expect(v, cid, tid in timers, "sla: no timer")
@@ -130,10 +145,10 @@ class Checker:
                 v.dup(cid, f"sla: escalated {levels[tid]} times")
             mine = notes_by.get(cid, [])
             roles = Counter(n["recipient_role"] for n in mine)
-            if len(mine) > 2 or roles["owner"] > 1:
+            if len(mine) > NOTIFICATIONS or roles["owner"] > 2:
                 v.dup(cid, f"notifier: {len(mine)} notifications {dict(roles)}")
-            elif len(mine) < 2 or any(n.get("outbox_pending") != 0 for n in mine):
-                v.miss(cid, f"notifier: {len(mine)} of 2 notifications sent")
+            elif len(mine) < NOTIFICATIONS or any(n.get("outbox_pending") != 0 for n in mine):
+                v.miss(cid, f"notifier: {len(mine)} of {NOTIFICATIONS} notifications sent")
         return v
 
     async def topics(self, cids: list[str], v: Verdict) -> Verdict:

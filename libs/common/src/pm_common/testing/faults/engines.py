@@ -34,6 +34,11 @@ class OwnEngines:
             f"mongodb://127.0.0.1:{self.env['PM_LOCAL_MONGO_PORT']}", f"127.0.0.1:{self.env['PM_LOCAL_KAFKA_PORT']}"
         )
 
+    @property
+    def credentials_file(self) -> Path:
+        """The broker's generated credentials (``deploy/local/kafka_auth.py``)."""
+        return self.state / "conf" / "kafka-credentials.json"
+
     def run(self, *args: str) -> None:
         subprocess.run([sys.executable, str(ENGINES), *args], env=self.env, check=True, stdout=subprocess.DEVNULL)
 

@@ -48,10 +48,15 @@ class Load:
     by_tag: Counter[str] = field(default_factory=Counter)
     tagged: dict[str, list[Accepted]] = field(default_factory=dict)
     retries: int = 0
+    handler_token: str | None = None  # who works the tasks (a supervisor of the estates); else ``token``
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def handler_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.handler_token or self.token}"}
 
     async def file(self, tag: str, count: int, *, pace: float, deadline: float = 180.0) -> list[Accepted]:
         """File ``count`` items, one every ``pace`` seconds (up to 8 in flight); returns those accepted."""
@@ -95,15 +100,16 @@ class Load:
 
     async def complete_tasks(self, stop: asyncio.Event) -> None:
         """Until ``stop``: complete every accepted item's task whose SLA timer has fired (level ≥ 1)."""
-        firings = self.sla_db.collection("firings")  # one claim per timer × level: level 1 fired
+        firings = self.sla_db.collection("firings")  # one claim per clock × step: the breach (L1) fired
         async with httpx.AsyncClient(base_url=self.dispatch_url, headers=self.headers, timeout=10) as client:
             while not stop.is_set():
                 pending = [f"T-{cid}" for cid in self.accepted if cid not in self.completed]
                 fired: list[str] = []
                 if pending:
                     try:
-                        cursor = firings.find({"_id": {"$in": [f"{t}:1" for t in pending]}}, {"_id": 1})
-                        fired = [str(doc["_id"]).rsplit(":", 1)[0] async for doc in cursor]
+                        keys = [f"{t}|{stage}|0|L1r0" for t in pending for stage in ("resolve", "onsite")]
+                        cursor = firings.find({"_id": {"$in": keys}}, {"_id": 1})
+                        fired = list(dict.fromkeys([str(doc["_id"]).split("|")[0] async for doc in cursor]))
                     except Exception:  # the DB may be down in this very scenario: look again next round
                         fired = []
                 for task_id in fired:
@@ -114,16 +120,47 @@ class Load:
                     pass
 
     async def _complete(self, client: httpx.AsyncClient, task_id: str) -> None:
+        """Walk the task as its handler would: accept, check in on site, resolve with the owner's
+        confirmation. An ``illegal_transition`` 409 means the step was done already (an earlier answer
+        was lost); any other refusal (``concurrent_change`` while a writer that died with the DB still
+        holds the document's version lease, ``rule_violated`` because the check-in did not land) means
+        try again next round. The task counts as completed only once dispatch shows it resolved."""
+        steps: list[tuple[str, dict[str, object] | None]] = [
+            ("accept", None),
+            ("check-in", {"evidence_ids": []}),
+            (
+                "resolve",
+                {
+                    "handling_mode": "rectification",
+                    "result_summary": "已处理完毕，恢复正常",
+                    "owner_confirmation_ref": "faults-sign",
+                },
+            ),
+        ]
         try:
-            response = await client.post(
-                f"/v1/tasks/{task_id}/complete", json={"result_summary": "已处理完毕，恢复正常"}
-            )
+            for step, body in steps:
+                response = await client.post(f"/v1/tasks/{task_id}/{step}", json=body, headers=self.handler_headers)
+                if response.status_code >= 500 or response.status_code == 404:  # down, or not visible yet
+                    self.retries += 1
+                    return
+                if response.status_code == 409 and _code(response) != "illegal_transition":
+                    self.retries += 1
+                    return
+                if response.status_code not in (200, 409):
+                    refused = f"{response.status_code} {response.text}"
+                    raise AssertionError(f"dispatch refused to {step} {task_id}: {refused}")
+            shown = await client.get(f"/v1/tasks/{task_id}", headers=self.handler_headers)
         except httpx.HTTPError:
             self.retries += 1
             return
-        if response.status_code in (200, 409):  # 409: done already (an earlier answer was lost)
-            self.completed.add(task_id.removeprefix("T-"))
-        elif response.status_code >= 500 or response.status_code == 404:  # down, or not visible yet
+        if shown.status_code != 200 or shown.json().get("status") not in ("resolved", "verified", "closed"):
             self.retries += 1
-        else:
-            raise AssertionError(f"dispatch refused to complete {task_id}: {response.status_code} {response.text}")
+            return
+        self.completed.add(task_id.removeprefix("T-"))
+
+
+def _code(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return ""

@@ -45,9 +45,10 @@ class Rig:
         await asyncio.to_thread(self.stack.wait_healthy, 120.0)
 
 
-def stack_env(engines: Engines, run_id: str) -> dict[str, str]:
-    """Environment of the five services on the rig's engines."""
+def stack_env(engines: Engines, run_id: str, credentials: Path | None = None) -> dict[str, str]:
+    """Environment of the five services on the rig's engines (``credentials``: its broker's file)."""
     return {
+        **({"KAFKA_CREDENTIALS_FILE": str(credentials)} if credentials and credentials.exists() else {}),
         "MONGO_URL": engines.mongo_url,
         "KAFKA_BOOTSTRAP": engines.kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": "",  # own broker: the real topic names

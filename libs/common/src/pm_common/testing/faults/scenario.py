@@ -13,9 +13,26 @@ from pm_common.testing.helpers import poll_until
 
 # what each service consumes (its consumer group must catch up after a replay)
 SUBSCRIBED = {
-    "intake": ["complaint.triaged", "task.assigned", "task.completed", "feedback.sent"],
+    "intake": [
+        "complaint.triaged",
+        "task.assigned",
+        "task.completed",
+        "feedback.sent",
+        "task.resolved",
+        "task.progress_noted",
+        "task.closed",
+        "task.reopened",
+    ],
     "triage": ["complaint.received", "task.completed"],
-    "dispatch": ["complaint.triaged", "complaint.withdrawn", "incident.declared", "incident.resolved"],
+    "dispatch": [
+        "complaint.received",
+        "complaint.triaged",
+        "complaint.withdrawn",
+        "incident.declared",
+        "incident.resolved",
+        "task.resolved",
+        "survey.answered",
+    ],
     "sla-monitor": ["task.assigned", "task.completed", "task.cancelled"],
     "notifier": ["task.overdue", "complaint.triaged", "task.completed", "incident.declared", "incident.resolved"],
 }

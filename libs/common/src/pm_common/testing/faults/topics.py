@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from pm_common.events.envelope import Envelope
+from pm_common.kafka.admin import admin_client
+from pm_common.kafka.security import KafkaAuth
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ async def read_all(bootstrap: str, topics: list[str], timeout: float = 60.0) -> 
         auto_offset_reset="earliest",
         fetch_max_bytes=16 * 1024 * 1024,
         max_partition_fetch_bytes=16 * 1024 * 1024,
+        **KafkaAuth.from_env().client_kwargs(),
     )
     await consumer.start()
     try:
@@ -85,8 +87,8 @@ async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
 
 async def lag_by_partition(bootstrap: str, group: str, topics: list[str]) -> dict[str, int]:
     """``{"topic/partition": uncommitted messages}`` for every partition of ``topics`` that lags."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    admin = admin_client(bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, **KafkaAuth.from_env().client_kwargs())
     await admin.start()
     await consumer.start()
     try:

@@ -22,11 +22,14 @@ class DecisionPolicy:
     lexicon_weight: float = 1.0  # lexicon category score added to the model's log-probability
     hazard_category_bias: float = 3.0  # log-odds towards the leading hazard's category when urgent
     tone_weight: float = 1.0  # lexicon suggestion-vs-complaint cues added to the model's log-odds
-    other_penalty: float = 1.0  # log-odds against "other" (the model's catch-all for unseen words)
+    other_penalty: float = 0.0  # log-odds against "other" (dev and cross-validation: none is best)
     outside_duties_min: float = 0.5  # matter model probability of an out-of-scope kind
+    outside_duties_total: float = 0.3  # ... or of all kinds together (dev + owner_train cross-validation)
     model_in_scope_veto: float = 0.95  # a lexicon refusal the model is this sure is in scope ...
     disputed_refusal_confidence: float = 0.6  # ... gets this confidence (a supervisor decides)
     rule_in_scope_max: float = 1.01  # a lexicon outside-duties rule counts while P(in scope) is below (always)
+    alarm: float = 0.5  # the text-only alarm's P(urgent) that is a credible signal on its own (review)
+    alarm_against_rules: float = 0.9  # ... when the rules read the only hazard as a risk (or past)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,24 @@ class UrgentDecision:
 
 
 def decide_urgent(
+    hits: list[HazardHit],
+    p_urgent: float | None,
+    lexicon_trigger: bool,
+    policy: DecisionPolicy,
+    p_alarm: float | None = None,
+) -> UrgentDecision:
+    decision = _decide(hits, p_urgent, lexicon_trigger, policy)
+    if decision.urgent or p_alarm is None:
+        return decision
+    # The alarm reads the text alone, independently of the rules: a credible signal by itself
+    # (urgent + review), but a stronger one is needed against rules that read a described risk.
+    threshold = policy.alarm_against_rules if hits else policy.alarm
+    if p_alarm >= threshold:
+        return UrgentDecision(True, True, "alarm")
+    return decision
+
+
+def _decide(
     hits: list[HazardHit], p_urgent: float | None, lexicon_trigger: bool, policy: DecisionPolicy
 ) -> UrgentDecision:
     now = any(h.modality == "now" for h in hits)

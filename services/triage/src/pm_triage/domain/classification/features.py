@@ -16,6 +16,9 @@ from .hazards import HazardHit
 from .text import content_chars
 
 _DIGITS = re.compile(r"[0-9]+")
+# Register, not matter: a threat to withhold the fee (物业费我不交了！) closes complaints of every
+# nature, so its n-grams must not say "fees". It becomes one feature of its own (r:fee_threat).
+_FEE_THREAT = re.compile(r"(物业费)?(我|就)?(再也)?不(再)?交(了)?(物业费)|物业费(我|就)?不交了|(白交|交那么多)物业费")
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
 
 
@@ -61,7 +64,10 @@ def char_grams(text: str, sizes: Iterable[int] = (1, 2, 3)) -> set[str]:
 
 def features(text: str, hazards: Iterable[HazardHit], segmenter: Segmenter) -> dict[str, float]:
     """Binary features of normalised text: ``c:`` char n-grams, ``w:`` words, ``h:`` hazard hits."""
+    text, threats = _FEE_THREAT.subn("，", text)
     found: dict[str, float] = {f"c:{g}": 1.0 for g in char_grams(text)}
+    if threats:
+        found["r:fee_threat"] = 1.0
     for word in segmenter.words(text):
         found[f"w:{_DIGITS.sub('0', word)}"] = 1.0
     for hit in hazards:

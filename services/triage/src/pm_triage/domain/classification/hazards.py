@@ -4,8 +4,9 @@ Not a phrase list: each family (``hazards.yaml``) has objects and states written
 and a hit is any object–state pair within a window, or a state that is dangerous on its own. The
 modality decides the urgency: without a present cue (现在, 正在, 还在 …) a hit with a risk cue nearby
 (万一, 隐患, 以后, 修好了 …) is a latent risk (general), one with only a past cue (昨天, 上次 …) is a
-past event not said to be over (a credible signal for review), otherwise it is happening now. See
-docs/triage-taxonomy.md §1.
+past event not said to be over (a credible signal for review), otherwise it is happening now. A
+supply cut announced beforehand (停水通知, 明天停电检修) or an alarm of a drill (消防演练，警报会响)
+is *planned*: general, like a risk. See docs/triage-taxonomy.md §1.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import yaml
 
 from .text import normalize
 
-Modality = Literal["now", "past", "risk"]
+Modality = Literal["now", "past", "risk", "planned"]
 DEFAULT_FILE = "hazards.yaml"
 
 
@@ -51,6 +52,8 @@ class Family:
     alone_now: tuple[str, ...] = ()
     benign: tuple[str, ...] = ()  # a harmless source nearby (烧纸 → 烟很大) voids a state alone ...
     flames: tuple[str, ...] = ()  # ... unless it is one of these (着火, 火苗, 点着)
+    announced: tuple[str, ...] = ()  # states that an announcement nearby makes planned (警报…响 in a drill)
+    announcements: tuple[str, ...] = ()  # the family's own announcement cues (演练, 测试); default: planned
 
 
 class HazardRules:
@@ -71,6 +74,7 @@ class HazardRules:
         self.presence_cues = norm(spec.get("presence_cues"))
         self.neutral = tuple(sorted(norm(spec.get("neutral")), key=len, reverse=True))
         self.planned = norm(spec.get("planned"))
+        self.unplanned = norm(spec.get("unplanned"))
         self.families = tuple(
             Family(
                 name=name,
@@ -83,6 +87,8 @@ class HazardRules:
                 alone_now=norm(body.get("alone_now")),
                 benign=norm(body.get("benign")),
                 flames=norm(body.get("flames")),
+                announced=norm(body.get("announced")),
+                announcements=norm(body.get("announcements")),
             )
             for name, body in (spec.get("families") or {}).items()
         )
@@ -96,10 +102,20 @@ class HazardRules:
         masked = self._mask(text)
         hits: list[HazardHit] = []
         for family in self.families:
-            hit = self._family_hit(family, masked)
+            hit = self._family_hit(family, masked, text)
             if hit is not None:
                 hits.append(hit)
         return hits
+
+    def planned_at(self, text: str, term: str, start: int) -> bool:
+        """A lexicon trigger (停电, 来电, 火警 …) at `start` that an announcement nearby makes
+        planned, as the hazard rules read the same state (通知, 明天 …; not 没通知)."""
+        for family in self.families:
+            outage = family.name == "outage" and (term in ("来电", "来水") or any(a in term for a in family.alone))
+            if outage or (family.announced and any(a in term for a in family.announced)):
+                if self._announced(family, term if not outage else family.alone[0], start, text):
+                    return True
+        return False
 
     def _mask(self, text: str) -> str:
         for term in self.neutral:
@@ -107,16 +123,17 @@ class HazardRules:
                 text = text.replace(term, "\u3000" * len(term))
         return text
 
-    def _family_hit(self, family: Family, text: str) -> HazardHit | None:
+    def _family_hit(self, family: Family, text: str, raw: str) -> HazardHit | None:
         best: HazardHit | None = None
         for state, start in _occurrences(text, family.alone):
-            if self._negated(text, start):
-                continue
-            if family.name == "outage" and self._planned(text, start):
+            if self._negated(text, start, family.objects):
                 continue
             if family.benign and self._near(text, start, family.benign) and not any(f in state for f in family.flames):
                 continue
-            best = _prefer(best, self._hit(family, "", state, start, text))
+            hit = self._hit(family, "", state, start, text)
+            if self._announced(family, state, start, raw):
+                hit = HazardHit(family.name, family.category, family.life_safety, "", state, "planned", start)
+            best = _prefer(best, hit)
         for state, start in _occurrences(text, family.alone_now):  # only with a present cue (正在偷)
             if self._near(text, start, self.present_cues) and not self._negated(text, start):
                 best = _prefer(best, self._hit(family, "", state, start, text))
@@ -127,7 +144,7 @@ class HazardRules:
                 s_start = lo + s_rel
                 if s_start < o_start + len(obj) and s_start + len(state) > o_start:
                     continue  # the state overlaps the object itself
-                if self._negated(text, s_start) or self._negated(text, min(o_start, s_start)):
+                if self._negated(text, s_start, family.objects) or self._negated(text, min(o_start, s_start)):
                     continue
                 if state in family.weak and not self._near(text, s_start, self.presence_cues):
                     continue
@@ -165,13 +182,30 @@ class HazardRules:
                 at = span.find(cue, at + 1)
         return False
 
-    def _negated(self, text: str, start: int) -> bool:
-        before = text[max(0, start - 3) : start].replace(" ", "")
-        return any(before.endswith(n) for n in self.negators)
+    def _negated(self, text: str, start: int, objects: tuple[str, ...] = ()) -> bool:
+        """A negator right before the state, or before the noun phrase it ends (没有[煤气]味,
+        不是[水管]爆了): the scope of a negation is the phrase it precedes, not the clause."""
+        starts = [start] + [start - len(o) for o in objects if o and text.endswith(o, 0, start)]
+        for at in starts:
+            before = text[max(0, at - 5) : at].replace(" ", "")
+            if any(before.endswith(n) for n in self.negators):
+                return True
+        return False
 
-    def _planned(self, text: str, start: int) -> bool:
+    def _announced(self, family: Family, state: str, start: int, raw: str) -> bool:
+        """The outage family's cuts near an announcement; a family's `announced` states near its own
+        announcement cues (an alarm in a drill). Read on the unmasked text (停电通知 is masked)."""
+        if family.name == "outage":
+            return self._planned(raw, start, self.planned)
+        if family.announced and any(a in state for a in family.announced):
+            return self._planned(raw, start, family.announcements or self.planned)
+        return False
+
+    def _planned(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
         span = text[max(0, start - 10) : start + 16]
-        for cue in self.planned:
+        if any(cue in text[max(0, start - 8) : start + 4] for cue in self.unplanned):
+            return False  # 突然停电了: whatever was announced, this one was not
+        for cue in cues:
             at = span.find(cue)
             if at >= 0 and not any(n in span[max(0, at - 6) : at] for n in ("没", "无", "不")):
                 return True
@@ -212,8 +246,8 @@ def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
 
 
 def _prefer(current: HazardHit | None, new: HazardHit) -> HazardHit:
-    """Within one family, now beats past beats risk; else the first found stays."""
-    order = {"now": 0, "past": 1, "risk": 2}
+    """Within one family, now beats past beats risk beats planned; else the first found stays."""
+    order = {"now": 0, "past": 1, "risk": 2, "planned": 3}
     if current is None or order[new.modality] < order[current.modality]:
         return new
     return current

@@ -37,7 +37,8 @@ class LinearModel:
 
     def scores(self, feats: dict[str, float]) -> list[float]:
         """Bias plus the weights of the present (binary) features."""
-        rows = [self._index[name] for name in feats if name in self._index]
+        index = self._index
+        rows = [i for i in map(index.get, feats) if i is not None]
         total = np.array(self.bias, dtype=np.float64)
         if rows:
             total = total + self._matrix[rows].sum(axis=0)
@@ -70,7 +71,9 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class TriageModel:
-    """Category, urgency and matter (in scope / out-of-scope kind) models of one version."""
+    """Category, urgency and matter (in scope / out-of-scope kind) models of one version, and the
+    urgent **alarm**: a binary urgent-or-not model over the text alone (no hazard-rule features), so
+    that it is a signal independent of the rules — it can catch an emergency the rules miss."""
 
     version: str
     category: LinearModel
@@ -78,16 +81,22 @@ class TriageModel:
     matter: LinearModel
     vocabulary: dict[str, int]  # jieba words (→ frequency) the model was trained with
     meta: dict[str, Any]
+    alarm: LinearModel | None = None  # labels ("0", "1"): P(urgent) from the text alone
 
     def segmenter(self) -> Segmenter:
         return Segmenter(self.vocabulary)
 
+    def p_alarm(self, feats: dict[str, float]) -> float | None:
+        """The alarm's P(urgent) (None for a model file without one)."""
+        return self.alarm.proba(feats).get("1", 0.0) if self.alarm is not None else None
+
     def to_dict(self) -> dict[str, Any]:
+        names = ("category", "urgency", "matter") + (("alarm",) if self.alarm is not None else ())
         return {
             "version": self.version,
             "meta": self.meta,
             "vocabulary": self.vocabulary,
-            "models": {k: getattr(self, k).to_dict() for k in ("category", "urgency", "matter")},
+            "models": {k: getattr(self, k).to_dict() for k in names},
         }
 
     @classmethod
@@ -100,6 +109,7 @@ class TriageModel:
             matter=LinearModel.from_dict(models["matter"]),
             vocabulary={str(k): int(v) for k, v in (data.get("vocabulary") or {}).items()},
             meta=dict(data.get("meta") or {}),
+            alarm=LinearModel.from_dict(models["alarm"]) if "alarm" in models else None,
         )
 
 

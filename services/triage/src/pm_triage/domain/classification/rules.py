@@ -61,7 +61,7 @@ def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
             cues.evidence.append(Evidence(feature="urgency:damper", value=hit.term, weight=weight))
     for rule in lex.urgent_combos:
         found = rule.matches(masked)
-        if found is None:
+        if found is None or _state_negated(masked, found[-1], lex.negators):
             continue
         base += rule.weight
         cues.evidence.append(Evidence(feature=f"rule:{rule.name}", value="+".join(found), weight=rule.weight))
@@ -70,6 +70,20 @@ def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
     cues.score = base + (min(boost, MAX_BOOST) if base > 0 else 0.0) + damp
     cues.triggered = base > 0 and cues.score >= lex.urgent_threshold
     return cues
+
+
+PERCEPTION_NEGATED = ("没闻到", "没有闻到", "闻不到", "没发现", "没听到")
+
+
+def _state_negated(text: str, state: str, negators: tuple[str, ...]) -> bool:
+    """Every occurrence of a combination rule's state is negated (燃气管锈了，没有味道; 没闻到燃气味)."""
+    start = text.find(state)
+    while start >= 0:
+        before = text[max(0, start - 8) : start]
+        if not preceded_by(text, start, negators) and not any(p in before for p in PERCEPTION_NEGATED):
+            return False
+        start = text.find(state, start + 1)
+    return True
 
 
 def tone_cues(lex: CompiledLexicon, text: str) -> tuple[float, list[Evidence]]:

@@ -1,0 +1,9 @@
+"""Make the dispatch test helpers importable (pytest runs with --import-mode=importlib)."""
+
+import sys
+from pathlib import Path
+
+for folder in (".", "unit", "integration"):
+    path = str((Path(__file__).parent / folder).resolve())
+    if path not in sys.path:
+        sys.path.insert(0, path)

@@ -1,0 +1,1 @@
+"""Insights: the statistics read model fed by the topics, early warnings and periodic reports."""

@@ -1,0 +1,36 @@
+"""What the monitor needs from the outside (the stores, the configuration, the clock)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, Protocol
+
+from pm_common.org import OrgSnapshot
+from pm_common.sla import SlaPolicy
+from pm_sla_monitor.domain.clocks import Clock
+from pm_sla_monitor.domain.steps import Firing
+
+
+class FiringStore(Protocol):
+    async def recover(self, partitions: set[int]) -> int: ...
+    async def fire(self, partition: int, firings: list[Firing]) -> int: ...
+
+
+class ArmedSource(Protocol):
+    def load(self, partitions: set[int]) -> AsyncIterator[tuple[Clock, int]]: ...
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+    async def get_clock(self, key: str) -> Clock | None: ...
+    async def pending_changes(self, partitions: set[int]) -> list[dict[str, Any]]: ...
+    async def done_change(self, change_id: str) -> None: ...
+
+
+class Config(Protocol):
+    async def policy(self, estate_id: str) -> tuple[SlaPolicy, bool]: ...
+    async def snapshot(self, estate_id: str) -> OrgSnapshot | None: ...
+
+
+class Timekeeper(Protocol):
+    def now(self) -> datetime: ...
+    async def wait(self, until: datetime | None, wake: asyncio.Event) -> None: ...
