@@ -122,7 +122,7 @@ class Collection:
         entries = document.get("outbox") or {}
         if not entries:
             return await insert(document, *args)
-        if announced is not None and announced not in entries:
+        if announced is not None and announced.split("/", 1)[0] not in entries:  # pointer = first event id/suffix
             raise ValueError(f"pointer {announced} announced for other entries")
         pointer = announced or await self._tracker.before_write(self.name, document["_id"], list(entries))
         try:

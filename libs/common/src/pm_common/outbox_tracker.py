@@ -3,6 +3,7 @@ of writes with outbox entries, the relay's hints, and the group commits of group
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ Listener = Callable[[str, Any, str, list[str], "tuple[dict[str, Any], Any] | Non
 class OutboxTracker:
     """Pointers to documents with unpublished outbox entries, and in-process hints for the relay.
 
-    Before a write that adds outbox entries, a small pointer document (``_id`` = the first event id)
+    Before a write that adds outbox entries, a small pointer document (``_id`` = the first event id and a random suffix)
     is inserted into ``outbox_pending`` (pointers of concurrent writers in one ``insert_many``: group
     commit); after the write, the relay of this process is told at once (``written``), with the
     entries themselves when they are all the document has pending, so the relay need not read it.
@@ -43,7 +44,9 @@ class OutboxTracker:
         self._listeners.append(listener)
 
     async def before_write(self, collection: str, doc_id: Any, event_ids: list[str]) -> str:
-        pointer = event_ids[0]
+        # unique per write: event ids are often deterministic (a retry carries the same id), and a
+        # pointer a crashed writer left behind must not refuse the retry's own pointer
+        pointer = f"{event_ids[0]}/{uuid.uuid4().hex[:12]}"
         doc = {"_id": pointer, "c": collection, "d": doc_id, "e": event_ids, "t": datetime.now(UTC)}
         await self._inserts.insert(doc)
         return pointer

@@ -84,6 +84,22 @@ async def test_claims_make_each_step_fire_once_and_a_crashed_batch_is_fenced_and
     assert await store.claimed([four.key, "nope"]) == {four.key}
 
 
+async def test_a_batch_that_died_between_its_pointer_and_its_document_fires_again(mongo: Mongo) -> None:
+    """A kill -9 after the outbox pointer and before the outbox document: the released step fires
+    again in a new batch with the same (deterministic) event id, and its event is written, not
+    swallowed as "fenced" because the dead batch's pointer holds that id (a fault-suite finding)."""
+    store = MongoFiringStore(mongo)
+    six = firing(6)
+    await store.intents.insert_one({"_id": "died", "p": 0, "k": [six.key]})
+    await store.firings.insert_one({"_id": six.key, "b": "died"})
+    await store.outbox.announce("died", [six.event_id])  # the pointer landed, the document never did
+    assert await store.recover({0}) == 1
+    assert await store.fire(0, [six]) == 1
+    written = [doc async for doc in store.outbox.find({}) if doc.get("outbox")]
+    assert [list(doc["outbox"]) for doc in written] == [[six.event_id]]
+    assert await store.fire(0, [six]) == 0  # and still once
+
+
 async def test_facts_armed_clocks_results_and_the_mailbox(mongo: Mongo) -> None:
     store = MongoClockStore(mongo)
     await MongoClockStore.create_indexes(mongo)
