@@ -50,6 +50,8 @@ SETS = {
     "test": ROOT / "services/triage/corpus/test.tsv",
     "older-train": ROOT / "services/triage/data/triage_train.tsv",
     "owner-train": ROOT / "services/triage/corpus/owner_train.tsv",
+    "owner-train-r5": ROOT / "services/triage/corpus/owner_train_r5.tsv",
+    "owner-dev-r5": ROOT / "services/triage/corpus/owner_dev_r5.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",

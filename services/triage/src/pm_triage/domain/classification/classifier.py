@@ -85,7 +85,10 @@ class Classifier:
 
         p_urg = self._model.urgency.proba(feats) if self._model else None
         p_alarm = self._model.p_alarm(feats) if self._model else None
-        decision = decide_urgent(hits, p_urg["urgent"] if p_urg else None, lexical_signal, self._policy, p_alarm)
+        negated = any(e.feature == "urgency:negated" for e in lexical.evidence)
+        decision = decide_urgent(
+            hits, p_urg["urgent"] if p_urg else None, lexical_signal, self._policy, p_alarm, negated=negated
+        )
         lead = leading_hazard(hits) if decision.urgent else None
         category, p_category = self._category(norm, feats, lead, evidence)
         urgency, p_urgency = self._urgency(norm, decision.urgent, p_urg, evidence)
@@ -226,8 +229,10 @@ class Classifier:
             evidence.append(
                 Evidence(feature=f"out_of_scope:outside_duties:{kind}", value="model", weight=round(kinds[top], 3))
             )
+            # the matched rule's referral names the very matter (and an estate's overlay may set its
+            # own contact); the kind's referral is the generic one
             referral = (
-                self._referrals.get(kind) or (rule[1].referral if rule else None) or self._referrals.get("unknown")
+                (rule[1].referral if rule else None) or self._referrals.get(kind) or self._referrals.get("unknown")
             )
             return "outside_duties", referral, category
         if rule is not None and proba.get("in_scope", 1.0) < self._policy.rule_in_scope_max:

@@ -45,13 +45,16 @@ def decide_urgent(
     lexicon_trigger: bool,
     policy: DecisionPolicy,
     p_alarm: float | None = None,
+    negated: bool = False,
 ) -> UrgentDecision:
+    """``negated``: the text names a hazard only to deny it (没有燃气味): the rules read it too."""
     decision = _decide(hits, p_urgent, lexicon_trigger, policy)
     if decision.urgent or p_alarm is None:
         return decision
     # The alarm reads the text alone, independently of the rules: a credible signal by itself
-    # (urgent + review), but a stronger one is needed against rules that read a described risk.
-    threshold = policy.alarm_against_rules if hits else policy.alarm
+    # (urgent + review), but a stronger one is needed against rules that read a described risk
+    # or a denied hazard.
+    threshold = policy.alarm_against_rules if hits or negated else policy.alarm
     if p_alarm >= threshold:
         return UrgentDecision(True, True, "alarm")
     return decision

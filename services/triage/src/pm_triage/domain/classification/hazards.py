@@ -71,6 +71,7 @@ class HazardRules:
         self.risk_cues = norm(spec.get("risk_cues"))
         self.past_cues = norm(spec.get("past_cues"))
         self.present_cues = norm(spec.get("present_cues"))
+        self.resolved_cues = norm(spec.get("resolved_cues"))
         self.presence_cues = norm(spec.get("presence_cues"))
         self.neutral = tuple(sorted(norm(spec.get("neutral")), key=len, reverse=True))
         self.planned = norm(spec.get("planned"))
@@ -177,10 +178,15 @@ class HazardRules:
             at = span.find(cue)
             while at >= 0:
                 after = span[at + len(cue) : at + len(cue) + 3]
-                if not any(word in after for word in ("好", "没", "不", "正常")):
+                if not any(word in after for word in ("好", "没", "不", "正常")) and not self._resolved_after(span, at):
                     return True
                 at = span.find(cue, at + 1)
         return False
+
+    def _resolved_after(self, span: str, at: int) -> bool:
+        """The clause a present cue opens says the danger is over (已经自己关阀找人修好了, 已经灭了)."""
+        clause = re.split(r"[，。！？!?,;；]", span[at:], maxsplit=1)[0][:14]
+        return any(word in clause for word in self.resolved_cues)
 
     def _negated(self, text: str, start: int, objects: tuple[str, ...] = ()) -> bool:
         """A negator right before the state, or before the noun phrase it ends (没有[煤气]味,
