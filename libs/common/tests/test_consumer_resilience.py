@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from aiokafka.errors import KafkaError
 from pydantic import BaseModel
 from pymongo.errors import AutoReconnect
 
@@ -222,4 +223,40 @@ async def test_a_valid_event_above_the_size_limit_is_dead_lettered_by_every_grou
         assert all(headers["dlq_reason"].startswith(b"event too large") for _, _, headers in probe.raw)
         stop.set()
         await asyncio.gather(*tasks)
+    await publisher.close()
+
+
+async def test_a_client_whose_polls_keep_failing_is_replaced_and_its_group_flows_again(
+    engines, topic_prefix: str
+) -> None:
+    """After a broker kill -9, aiokafka's coordinator was seen dead for good: every poll raised
+    "Unexpected error during coordination" for minutes (fault suite, sla-monitor). The loop replaces
+    such a client; the group rejoins and later records are handled."""
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope, payload: BaseModel) -> None:
+        assert isinstance(payload, ComplaintReceived)
+        handled.append(payload.complaint_id)
+
+    loop = loop_for(engines, topic_prefix, publisher, handler, fresh_consumer_after_seconds=1.0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("before"))
+    await poll_until(lambda: value_of("before" in handled), what="the first record handled")
+    broken = loop._consumer
+    assert broken is not None
+
+    async def dead_coordinator(*args: object, **kwargs: object) -> None:
+        raise KafkaError("Unexpected error during coordination RuntimeError('the handler is closed')")
+
+    broken.getmany = dead_coordinator  # type: ignore[method-assign]  # the state the fault suite saw
+    await poll_until(lambda: value_of(not loop.connected), what="the broken client's polls failing")
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("after"))
+    await poll_until(lambda: value_of(loop.fresh_consumers == 1), timeout=30, what="a fresh client")
+    await poll_until(lambda: value_of("after" in handled), timeout=60, what="handled by the fresh client")
+    assert loop._consumer is not broken and loop.connected
+    assert handled.count("before") == 1  # committed before the client broke: not redelivered
+    stop.set()
+    await task
     await publisher.close()

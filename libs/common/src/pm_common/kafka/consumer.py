@@ -14,6 +14,9 @@ Partitions fetched together are handled concurrently, each in its own order (one
 of the batch); within a partition records are handled one after another, and its offset is committed
 after its batch.
 
+A client whose polls keep failing for ``fresh_consumer_after_seconds`` (aiokafka's group coordinator
+can die for good after a broker ``kill -9``) is replaced by a fresh one; what it owned is revoked.
+
 Rebalances: a listener commits what is done for revoked partitions, and records of a partition
 this instance no longer owns are dropped unprocessed (the new owner gets them). Services may
 register their own listeners (e.g. the SLA monitor keeps its schedule per owned partition).
@@ -100,6 +103,7 @@ class ConsumerLoop:
         pause_max_seconds: float = 30.0,
         listeners: list[RebalanceListener] | None = None,
         max_event_bytes: int = MAX_EVENT_BYTES,
+        fresh_consumer_after_seconds: float = 15.0,
     ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -112,6 +116,8 @@ class ConsumerLoop:
         self.pause_max = pause_max_seconds
         self.listeners = listeners or []
         self.max_event_bytes = max_event_bytes
+        self.fresh_after = fresh_consumer_after_seconds
+        self.fresh_consumers = 0  # how often a broken client was replaced (see ``run``)
         self.connected = False
         self.last_error: str | None = None
         self.owned: set[TopicPartition] = set()
@@ -153,16 +159,29 @@ class ConsumerLoop:
         if consumer is None:
             return
         self._consumer = consumer
+        failing_since: float | None = None
         try:
             while not stop.is_set():
                 self._resume_due(consumer)
                 try:
                     batches = await consumer.getmany(timeout_ms=500, max_records=100)
                     self.connected = True
+                    failing_since = None
                 except KafkaError as exc:
                     self.connected = False
                     self.last_error = f"{type(exc).__name__}: {exc}"
                     log.warning("consumer %s poll failed: %s", self.group_id, self.last_error)
+                    failing_since = failing_since or time.monotonic()
+                    if time.monotonic() - failing_since >= self.fresh_after:
+                        # aiokafka's group coordinator can die for good after a broker kill -9 ("Unexpected
+                        # error during coordination … the handler is closed"): every later poll raises the
+                        # same error and the group never gets its partitions back. A fresh client rejoins.
+                        fresh = await self._fresh_consumer(consumer, stop)
+                        if fresh is None:
+                            return
+                        consumer = fresh
+                        failing_since = None
+                        continue
                     await _sleep_or_stop(stop, 1.0)
                     continue
                 # partitions are independent (order is kept within each): their batches run side by
@@ -176,6 +195,23 @@ class ConsumerLoop:
             self.connected = False
             self._consumer = None
             await consumer.stop()
+
+    async def _fresh_consumer(self, broken: AIOKafkaConsumer, stop: asyncio.Event) -> AIOKafkaConsumer | None:
+        """Replace a client whose polls keep failing: what it owned is revoked (nothing more can be
+        committed through it; uncommitted records are redelivered, handlers are idempotent)."""
+        log.warning("consumer %s: polls failing for %.0fs, starting a fresh client", self.group_id, self.fresh_after)
+        owned = set(self.owned)
+        self._consumer = None
+        try:
+            await broken.stop()
+        except Exception:  # a broken client may fail to leave its group cleanly: the session timeout does
+            log.debug("stopping the broken consumer failed", exc_info=True)
+        if owned & self.owned:
+            await self._on_revoked(owned & self.owned)
+        self.fresh_consumers += 1
+        fresh = await self._start(stop)
+        self._consumer = fresh
+        return fresh
 
     async def _run_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord], stop: asyncio.Event
