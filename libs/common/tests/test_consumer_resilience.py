@@ -260,3 +260,33 @@ async def test_a_client_whose_polls_keep_failing_is_replaced_and_its_group_flows
     stop.set()
     await task
     await publisher.close()
+
+
+async def test_a_client_that_silently_left_its_group_is_replaced(engines, topic_prefix) -> None:  # type: ignore[no-untyped-def]
+    """The other failure seen after a broker kill -9 (fault suite, notifier): the client polled without
+    error, owned nothing, and its group was Empty for minutes. The loop asks the broker whether the
+    client is still a member; it is not, so a fresh client rejoins and later records are handled."""
+    publisher = KafkaPublisher(engines.kafka_bootstrap, topic_prefix)
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope, payload: BaseModel) -> None:
+        assert isinstance(payload, ComplaintReceived)
+        handled.append(payload.complaint_id)
+
+    loop = loop_for(engines, topic_prefix, publisher, handler, fresh_consumer_after_seconds=1.0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("before"))
+    await poll_until(lambda: value_of("before" in handled), what="the first record handled")
+    broken = loop._consumer
+    assert broken is not None
+    assert await loop._in_group(broken)  # a healthy client is a member
+    broken._coordinator.member_id = "gone"  # the broker no longer knows this client as a member …
+    broken.assignment = lambda: set()  # type: ignore[method-assign]  # … and owns nothing, without an error
+    await poll_until(lambda: value_of(loop.fresh_consumers == 1), timeout=30, what="a fresh client")
+    await publisher.publish(topics.COMPLAINT_RECEIVED, received("after"))
+    await poll_until(lambda: value_of("after" in handled), timeout=60, what="handled by the fresh client")
+    assert loop._consumer is not broken
+    stop.set()
+    await task
+    await publisher.close()

@@ -14,8 +14,10 @@ Partitions fetched together are handled concurrently, each in its own order (one
 of the batch); within a partition records are handled one after another, and its offset is committed
 after its batch.
 
-A client whose polls keep failing for ``fresh_consumer_after_seconds`` (aiokafka's group coordinator
-can die for good after a broker ``kill -9``) is replaced by a fresh one; what it owned is revoked.
+A client whose polls keep failing for ``fresh_consumer_after_seconds``, or that has owned no partition
+for twice as long and is not a member of its group (the broker says so), is replaced by a fresh one;
+what it owned is revoked. Both were seen after a broker ``kill -9``: aiokafka's group coordinator
+died for good, or silently stopped rejoining.
 
 Rebalances: a listener commits what is done for revoked partitions, and records of a partition
 this instance no longer owns are dropped unprocessed (the new owner gets them). Services may
@@ -34,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from pydantic import BaseModel, ValidationError
 
@@ -160,9 +163,26 @@ class ConsumerLoop:
             return
         self._consumer = consumer
         failing_since: float | None = None
+        unassigned_since: float | None = None
         try:
             while not stop.is_set():
                 self._resume_due(consumer)
+                if consumer.assignment():
+                    unassigned_since = None
+                else:
+                    unassigned_since = unassigned_since or time.monotonic()
+                    if time.monotonic() - unassigned_since >= 2 * self.fresh_after:
+                        unassigned_since = None
+                        if not await self._in_group(consumer):
+                            # the other silent failure seen after a broker kill -9: the client polls
+                            # happily, owns nothing and is no longer a member of its group
+                            fresh = await self._fresh_consumer(
+                                consumer, stop, "owns no partition and is not in its group"
+                            )
+                            if fresh is None:
+                                return
+                            consumer = fresh
+                            continue
                 try:
                     batches = await consumer.getmany(timeout_ms=500, max_records=100)
                     self.connected = True
@@ -176,7 +196,7 @@ class ConsumerLoop:
                         # aiokafka's group coordinator can die for good after a broker kill -9 ("Unexpected
                         # error during coordination … the handler is closed"): every later poll raises the
                         # same error and the group never gets its partitions back. A fresh client rejoins.
-                        fresh = await self._fresh_consumer(consumer, stop)
+                        fresh = await self._fresh_consumer(consumer, stop, "its polls keep failing")
                         if fresh is None:
                             return
                         consumer = fresh
@@ -196,10 +216,30 @@ class ConsumerLoop:
             self._consumer = None
             await consumer.stop()
 
-    async def _fresh_consumer(self, broken: AIOKafkaConsumer, stop: asyncio.Event) -> AIOKafkaConsumer | None:
-        """Replace a client whose polls keep failing: what it owned is revoked (nothing more can be
-        committed through it; uncommitted records are redelivered, handlers are idempotent)."""
-        log.warning("consumer %s: polls failing for %.0fs, starting a fresh client", self.group_id, self.fresh_after)
+    async def _in_group(self, consumer: AIOKafkaConsumer) -> bool:
+        """Whether the broker lists this client among its group's members (``True`` when it cannot
+        tell: an unreachable broker is the outage handling's business, not a broken client)."""
+        member = getattr(getattr(consumer, "_coordinator", None), "member_id", None)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self.publisher.auth.client_kwargs())
+        try:
+            await admin.start()
+            described = await admin.describe_consumer_groups([self.group_id])
+            groups = [group for response in described for group in response.groups]
+            members = {m[0] for group in groups for m in group[5]}
+            empty = any(group[2] == "Empty" for group in groups)
+        except (KafkaError, OSError, TimeoutError, IndexError, TypeError) as exc:
+            log.debug("consumer %s: group membership unknown: %s", self.group_id, exc)
+            return True
+        finally:
+            await admin.close()
+        if empty:  # nobody is in it, so nothing can hold up a join: this client has stopped trying
+            return False
+        return not member or member in members  # no member id yet: a join in progress (others may be slow)
+
+    async def _fresh_consumer(self, broken: AIOKafkaConsumer, stop: asyncio.Event, why: str) -> AIOKafkaConsumer | None:
+        """Replace a broken client (``why``): what it owned is revoked (nothing more can be committed
+        through it; uncommitted records are redelivered, handlers are idempotent)."""
+        log.warning("consumer %s: the client %s, starting a fresh one", self.group_id, why)
         owned = set(self.owned)
         self._consumer = None
         try:
