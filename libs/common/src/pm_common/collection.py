@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.results import DeleteResult, UpdateResult
 
 from pm_common.matching import Unsupported, matches, split_by_id
-from pm_common.outbox_tracker import OUTBOX_POINTERS, OutboxTracker
+from pm_common.outbox_tracker import OUTBOX_POINTERS, OutboxTracker, first_event_of
 
 __all__ = ["OUTBOX_POINTERS", "Collection", "EngineTraits", "KeyedLocks", "OutboxTracker"]
 
@@ -122,7 +122,7 @@ class Collection:
         entries = document.get("outbox") or {}
         if not entries:
             return await insert(document, *args)
-        if announced is not None and announced.split("/", 1)[0] not in entries:  # pointer = first event id/suffix
+        if announced is not None and first_event_of(announced) not in entries:
             raise ValueError(f"pointer {announced} announced for other entries")
         pointer = announced or await self._tracker.before_write(self.name, document["_id"], list(entries))
         try:

@@ -13,6 +13,11 @@ from pm_common.group_commit import GroupDelete, GroupInsert
 OUTBOX_POINTERS = "outbox_pending"
 
 
+def first_event_of(pointer: str) -> str:
+    """The event id a pointer was named after (``<first event id>/<suffix>``, see ``before_write``)."""
+    return pointer.split("/", 1)[0]
+
+
 Listener = Callable[[str, Any, str, list[str], "tuple[dict[str, Any], Any] | None"], None]
 
 
