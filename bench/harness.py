@@ -25,7 +25,9 @@ from pm_common.kafka import acls
 from pm_common.kafka.security import KafkaAuth
 from pm_common.mongo import Mongo
 from pm_common.testing import free_port
+from pm_common.testing.fixtures import discover_credentials
 
+discover_credentials()  # the local broker authenticates clients: use its admin principal like the tests
 MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017")
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 # every raw client of the benchmarks authenticates like the tools (the admin principal of the local setup)

@@ -26,11 +26,13 @@ from pm_common.kafka.admin import admin_client, ensure_topics
 from pm_common.kafka.security import KafkaAuth
 from pm_common.sla import SlaPolicy
 from pm_common.testing import free_port
+from pm_common.testing.fixtures import discover_credentials
 from pm_sla_monitor.adapters.clock_store import MongoClockStore
 from pm_sla_monitor.adapters.partitions import partition_for
 from pm_sla_monitor.domain.clocks import Clock, new_clock
 from pm_sla_monitor.domain.schedule import Schedule
 
+discover_credentials()  # the local broker authenticates clients: use its admin principal like the tests
 MONGO = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017")
 KAFKA = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 PENDING = int(os.environ.get("BENCH_PENDING", "100000"))

@@ -4,37 +4,19 @@ stale across a restart or a second instance (the collection stays the source of 
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from pm_common.mongo import Mongo
 from pm_common.testing import poll_until
+from pm_common.testing.commands import Commands
 from pm_common.testing.fixtures import Engines
 from pm_notifier.adapters.timers import MongoTimers
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-
-class Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.seen: list[tuple[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in {"find", "update", "delete", "insert", "aggregate", "count", "getMore"}:
-            with self.lock:
-                self.seen.append((event.command_name, event.command.get("filter")))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture
@@ -59,7 +41,7 @@ async def test_an_idle_look_sends_nothing_and_a_due_timer_is_read_by_id(watched:
 
     due = await timers.due(NOW + timedelta(minutes=2))
     assert [(t["kind"], t["ref"], t["data"]) for t in due] == [("page", "p-1", {"x": 1})]
-    assert commands.seen == [("find", {"_id": "page:p-1"})]  # one read by _id per due timer
+    assert commands.filters() == [("find", {"_id": "page:p-1"})]  # one read by _id per due timer
     due = await timers.due(NOW + timedelta(minutes=6))  # a timer stays due until its use case clears it
     assert [t["ref"] for t in due] == ["p-1", "d-1"]  # earliest first
     await timers.clear("page", "p-1")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +33,9 @@ _PROBE = 4  # fact slots read at once (most items have a handful of facts)
 
 
 class MongoClockStore:
-    def __init__(self, mongo: Mongo) -> None:
+    def __init__(self, mongo: Mongo, cache_items: int = 5_000) -> None:
+        self.cache_items = cache_items  # items whose facts this process keeps (insert-only: never stale)
+        self._cached: OrderedDict[str, list[Fact]] = OrderedDict()
         self.facts = mongo.collection(FACTS)
         self.armed = mongo.collection(ARMED)
         self.results = mongo.collection(RESULTS)
@@ -47,18 +50,36 @@ class MongoClockStore:
 
     # -- facts ----------------------------------------------------------------------------------
     async def read_facts(self, item: str, known: list[Fact] | None = None) -> list[Fact]:
-        """Every fact of ``item``, read by ``_id`` (``<item>|1``, ``|2``, …) in rounds of
-        ``_PROBE`` concurrent reads; ``known`` (the facts read before) are not read again."""
-        found: list[Fact] = list(known or [])
+        """Every fact of ``item``, read by ``_id`` (``<item>|1``, ``|2``, …). Facts are insert-only
+        slots, so what this process read or wrote before (``known``, else its cache) is still true:
+        only the slots after it are read — first the next one alone (usually absent: one read), then
+        rounds of ``_PROBE`` concurrent reads while slots keep turning up."""
+        found: list[Fact] = list(known if known is not None else self._cached.get(item, ()))
+        probe = 1 if found else _PROBE
         while len(found) < _MAX_FACTS:
             start = len(found) + 1
-            slots = range(start, min(start + _PROBE, _MAX_FACTS + 1))
+            slots = range(start, min(start + probe, _MAX_FACTS + 1))
             docs = await asyncio.gather(*(self.facts.find_one({"_id": f"{item}|{n}"}) for n in slots))
+            probe = _PROBE
+            ended = False
             for doc in docs:
                 if doc is None:
-                    return found
+                    ended = True
+                    break
                 found.append(doc["f"])
+            if ended:
+                break
+        self._remember(item, found)
         return found
+
+    def _remember(self, item: str, facts: list[Fact]) -> None:
+        """Keep the item's facts for its next event (least recently used items go first)."""
+        if not facts:
+            return
+        self._cached[item] = list(facts)
+        self._cached.move_to_end(item)
+        while len(self._cached) > self.cache_items:
+            self._cached.popitem(last=False)
 
     async def append(self, item: str, fact: Fact, known: list[Fact] | None = None) -> list[Fact]:
         """Add ``fact`` to the item once (by event id); returns every fact of the item. ``known``:
@@ -69,7 +90,9 @@ class MongoClockStore:
                 return facts
             try:
                 await self.facts.insert_one({"_id": f"{item}|{len(facts) + 1}", "f": fact})
-                return [*facts, fact]
+                facts = [*facts, fact]
+                self._remember(item, facts)
+                return facts
             except DuplicateKeyError:
                 facts = await self.read_facts(item, facts)  # another writer took that slot: read on
 
