@@ -132,3 +132,87 @@ async def test_a_rebalance_waits_for_the_batch_in_flight_and_releases_the_partit
     # the batch being written and the one built meanwhile completed; no batch started after the revoke
     assert await asyncio.wait_for(firing, 5) == 4
     assert firings.written == [(0, ["T-a", "T-b"]), (0, ["T-c", "T-d"])] and not monitor.schedule.owns(0)
+
+
+async def until(predicate: Any, what: str) -> None:
+    async def check() -> bool:
+        return bool(predicate())
+
+    await poll_until(check, timeout=5, interval=0.01, what=what)
+
+
+class SlowArmed(NoArmed):
+    """A store scan that hands out its clocks one page at a time, when the test says so."""
+
+    def __init__(self, clocks: list[tuple[Clock, int]]) -> None:
+        self.clocks = clocks
+        self.page = asyncio.Event()
+
+    async def load(self, partitions: set[int]) -> AsyncIterator[tuple[Clock, int]]:
+        for n, (clock, partition) in enumerate(self.clocks):
+            if n and n % 2 == 0:  # pages of two
+                await self.page.wait()
+                self.page.clear()
+            if partition in partitions:
+                yield clock, partition
+
+
+class HeldRecovery(SlowFirings):
+    def __init__(self) -> None:
+        super().__init__(slow=set())
+        self.recovered = asyncio.Event()
+
+    async def recover(self, partitions: set[int]) -> int:
+        await self.recovered.wait()
+        return 0
+
+
+async def test_clocks_fire_while_the_rest_of_the_store_is_still_being_loaded() -> None:
+    manual = ManualClock()
+    firings = HeldRecovery()
+    armed = SlowArmed([(due_clock(f"T-{n}", manual), 0) for n in range(6)])
+    monitor = Monitor(firings, armed, DefaultConfig(), manual, CAL, batch=10, fixed_step=timedelta(days=7))
+    await monitor.assigned({topics.TASK_ASSIGNED: {0}})
+    stop = asyncio.Event()
+    running = asyncio.create_task(monitor.run(stop, mailbox_seconds=0.01))
+    try:
+        await monitor.arm(due_clock("T-new", manual), 0)  # a clock the consumer armed during the recovery
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert firings.written == []  # half-written batches of the partition are not settled yet
+        firings.recovered.set()
+
+        async def first_page_fired() -> bool:
+            return {"T-new", "T-0", "T-1"} <= {i for _, items in firings.written for i in items}
+
+        await poll_until(first_page_fired, timeout=5, what="the first page fired")
+        assert not monitor.fireable(1) and 0 in monitor._unloaded  # still loading, and firing
+        for _ in range(2):
+            armed.page.set()
+            await until(lambda: not armed.page.is_set(), "page taken")
+        await until(lambda: not monitor._unloaded, "loaded")
+        await until(lambda: monitor.emitted == 7, "all fired")
+        fired = sorted(i for _, items in firings.written for i in items)
+        assert fired == sorted(["T-new", *(f"T-{n}" for n in range(6))])  # each once
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 5)
+
+
+async def test_a_partition_revoked_and_owned_again_during_its_load_is_loaded_again() -> None:
+    manual = ManualClock()
+    firings = SlowFirings(slow=set())
+    armed = SlowArmed([(due_clock(f"T-{n}", manual), 0) for n in range(4)])
+    monitor = Monitor(firings, armed, DefaultConfig(), manual, CAL, batch=10, fixed_step=timedelta(days=7))
+    await monitor.assigned({topics.TASK_ASSIGNED: {0}})
+    loading = asyncio.create_task(monitor.load())
+    await until(lambda: len(monitor.schedule) == 2, "first page")
+    await monitor.revoked({topics.TASK_ASSIGNED: {0}})  # its two loaded clocks are dropped …
+    await monitor.assigned({topics.TASK_ASSIGNED: {0}})  # … and it is owned anew
+    armed.page.set()
+    await asyncio.wait_for(loading, 5)
+    assert 0 in monitor._unloaded and len(monitor.schedule) == 2  # only the second page: not "loaded"
+    loading = asyncio.create_task(monitor.load())
+    armed.page.set()
+    await until(lambda: loading.done(), "reloaded")
+    assert not monitor._unloaded and len(monitor.schedule) == 4

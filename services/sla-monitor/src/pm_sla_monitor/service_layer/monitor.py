@@ -52,6 +52,9 @@ class Monitor:
         self.wake = asyncio.Event()
         self._gate = BatchGate()
         self._unloaded: set[int] = set()
+        self._recovered: set[int] = set()  # unloaded partitions whose half-written batches are settled
+        self._epoch: dict[int, int] = {}  # per partition: how often it was owned anew (a load is for one)
+        self._loading: asyncio.Task[None] | None = None
         self._changed_during_load: set[str] | None = None
 
     async def plan(self, estate_id: str) -> StepPlan:
@@ -84,7 +87,11 @@ class Monitor:
                 trusted &= partitions.get(topic, set())
             self.trusted = trusted
             self.schedule.release(self.schedule.partitions - owned)
-            self._unloaded = (self._unloaded & owned) | self.schedule.own(owned)
+            new = self.schedule.own(owned)
+            for p in new:
+                self._epoch[p] = self._epoch.get(p, 0) + 1
+            self._unloaded = (self._unloaded & owned) | new
+            self._recovered -= new
             self.wake.set()
 
     async def revoked(self, partitions: dict[str, set[int]]) -> None:
@@ -92,6 +99,7 @@ class Monitor:
             gone = set(partitions.get(topics.TASK_ASSIGNED, set()))
             dropped = self.schedule.release(gone)
             self._unloaded -= gone
+            self._recovered -= gone
             self.trusted -= gone
             for topic in self.item_topics:
                 self.trusted -= partitions.get(topic, set())
@@ -100,27 +108,56 @@ class Monitor:
 
     async def load(self) -> None:
         """Load the owned partitions not loaded yet: finish half-written batches, then one scan of
-        their armed clocks. A clock changed during the load is not overwritten by the loaded copy."""
+        their armed clocks. A partition fires as soon as its batches are settled: its clocks fire as
+        they are loaded (the scan of a million clocks takes minutes). A clock changed during the load
+        is not overwritten by the loaded copy; a partition revoked and owned again meanwhile is loaded again."""
         new = set(self._unloaded)
         if not new:
             return
+        epochs = {p: self._epoch.get(p, 0) for p in new}
+
+        def current() -> set[int]:
+            return {p for p in new if self._epoch.get(p, 0) == epochs[p] and self.schedule.owns(p)}
+
         self._changed_during_load = set()
         loaded = 0
         try:
             recovered = await self.firing.recover(new)
+            self._recovered |= current() & self._unloaded
+            self.wake.set()
             plans: dict[str, StepPlan] = {}
             async for clock, partition in self.armed.load(new):
                 if clock.key in self._changed_during_load:
                     continue
                 plan = plans.get(clock.estate_id) or await self.plan(clock.estate_id)
                 plans[clock.estate_id] = plan
-                loaded += self.schedule.put(clock, partition, 0, plan.step(clock, 0).at)
+                if self.schedule.put(clock, partition, 0, plan.step(clock, 0).at):
+                    loaded += 1
+                    if loaded % 1000 == 0:
+                        self.wake.set()  # fire what is due among the clocks loaded so far
         finally:
             self._changed_during_load = None
-        self._unloaded -= new
+        done = current()
+        self._unloaded -= done
+        self._recovered -= done
         self.assignments += 1
         self.wake.set()
-        log.info("owning partitions %s: %s clock(s) loaded, %s recovered", sorted(new), loaded, recovered)
+        log.info("owning partitions %s: %s clock(s) loaded, %s recovered", sorted(done), loaded, recovered)
+
+    def fireable(self, partition: int) -> bool:
+        """Owned and loaded, or being loaded with its half-written batches settled."""
+        return self.schedule.owns(partition) and (partition not in self._unloaded or partition in self._recovered)
+
+    async def _load_in_background(self) -> None:
+        backoff = 0.5
+        while self._unloaded:
+            try:
+                await self.load()
+                backoff = 0.5
+            except Exception as exc:
+                log.warning("loading partitions %s failed, retrying in %.1fs: %s", sorted(self._unloaded), backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
 
     async def apply_changes(self) -> int:
         """Clocks of owned partitions changed by another instance (the mailbox): re-read by ``_id``."""
@@ -143,7 +180,7 @@ class Monitor:
         clocks runs its own loop of batches (no round waits for the slowest partition), and within
         a partition the next batch is built while the previous one is being written."""
         now = self.clock.now()
-        due = self.schedule.due_partitions(now)
+        due = [p for p in self.schedule.due_partitions(now) if self.fireable(p)]
         if not due:
             return 0
         results = await asyncio.gather(*(self._drain(p) for p in due), return_exceptions=True)
@@ -253,8 +290,8 @@ class Monitor:
             while not stop.is_set():
                 self.wake.clear()
                 try:
-                    if self._unloaded:
-                        await self.load()
+                    if self._unloaded and (self._loading is None or self._loading.done()):
+                        self._loading = asyncio.create_task(self._load_in_background(), name="sla-load")
                     await self.apply_changes()
                     fired = await self.fire_due()
                     backoff = 0.5
@@ -268,6 +305,9 @@ class Monitor:
                 await self._sleep(until, mailbox_seconds)
         finally:
             stopper.cancel()
+            if self._loading is not None:
+                self._loading.cancel()
+                await asyncio.gather(self._loading, return_exceptions=True)
 
     async def _sleep(self, until: datetime | None, mailbox_seconds: float) -> None:
         """The scheduler's clock decides when to fire; the mailbox is looked at every ``mailbox_seconds``
