@@ -39,6 +39,7 @@ TRAINING_SETS = (
     SERVICE_ROOT / "data/triage_train.tsv",
     SERVICE_ROOT / "corpus/owner_train.tsv",  # 302 hand-written owner texts (docs/triage.md)
     SERVICE_ROOT / "corpus/owner_train_r5.tsv",  # 688 more, written for release 5 (owner_dev_r5.tsv: their dev side)
+    SERVICE_ROOT / "corpus/owner_train_r6.tsv",  # 582 more, written for release 6 (owner_dev_r6.tsv: their dev side)
 )
 CALIBRATION_SET = SERVICE_ROOT / "corpus/dev.tsv"
 ALARM_URGENT_WEIGHT = 3.0  # class weight of urgent rows in the alarm (recall first)
