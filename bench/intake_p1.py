@@ -2,7 +2,7 @@
 
     make bench-intake                                 # small defaults, a few minutes
     .venv/bin/python bench/intake_p1.py --help        # every knob
-    .venv/bin/python bench/intake_p1.py --preload 100000 --duration 60   # the full run at 100k stored
+    .venv/bin/python bench/intake_p1.py --intake-db bench_100k           # at 100k stored (`make seed N=100000 DB=bench_100k`)
 
 Intake runs as a real process (``python -m pm_intake``) on a free port with its own fresh database
 and topic prefix on the shared engines (MONGO_URL, KAFKA_BOOTSTRAP). Printed:
@@ -48,6 +48,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-rate", type=float, default=2000.0, help="the doubling ladder stops here")
     p.add_argument("--slo-ms", type=float, default=1000.0, help="p99 a sustainable rate must stay under")
     p.add_argument("--preload", type=int, default=0, help="complaints stored through the API before measuring")
+    p.add_argument("--intake-db", default="", help="existing intake DB to use (`make seed N=100000 DB=…`); kept")
     p.add_argument("--profile", action="store_true", help="run intake under cProfile + command monitor")
     return p.parse_args(argv)
 
@@ -110,7 +111,7 @@ async def ladder(intake: Intake, args: argparse.Namespace, base: int) -> tuple[l
 
 
 async def main(args: argparse.Namespace) -> None:
-    stack = BenchStack(only=("intake",))
+    stack = BenchStack(only=("intake",), dbs={"pm_intake": args.intake_db} if args.intake_db else None)
     out = stack.log_dir / "profile"
     if args.profile:
         stack.wrapped["intake"] = [sys.executable, str(Path(__file__).with_name("profiled.py")), str(out)]
