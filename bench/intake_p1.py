@@ -2,7 +2,7 @@
 
     make bench-intake                                 # small defaults, a few minutes
     .venv/bin/python bench/intake_p1.py --help        # every knob
-    .venv/bin/python bench/intake_p1.py --intake-db bench_100k           # at 100k stored (`make seed N=100000 DB=bench_100k`)
+    .venv/bin/python bench/intake_p1.py --intake-db bench_100k    # at 100k stored (make seed N=100000 DB=bench_100k)
 
 Intake runs as a real process (``python -m pm_intake``) on a free port with its own fresh database
 and topic prefix on the shared engines (MONGO_URL, KAFKA_BOOTSTRAP). Printed:

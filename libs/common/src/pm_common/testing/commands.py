@@ -19,10 +19,15 @@ class Commands(monitoring.CommandListener):
         self.seen: list[tuple[str, str, Any]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in WATCHED:
-            target = event.command.get(event.command_name)
+        name = event.command_name
+        if name in WATCHED:
+            target = event.command.get(name)
+            found = event.command.get("filter")
+            statements = event.command.get({"update": "updates", "delete": "deletes"}.get(name, ""))
+            if found is None and isinstance(statements, list) and statements:
+                found = statements[0].get("q")  # the first statement's filter
             with self.lock:
-                self.seen.append((event.command_name, str(target), event.command.get("filter")))
+                self.seen.append((name, str(target), found))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -1,7 +1,7 @@
 """The ledger's query side in Mongo (collection ``task_ledger``), on ``pm_common.index_log``:
 
 - ``tl|<estate>``: a log of packed rows (one per task save); snapshot ``snap|tl|<estate>`` =
-  ``{upto, rows}`` (zlib-packed) written when the log grew ``compact_every`` slots past it;
+  ``{upto, rows}`` (zlib-packed) written when the log grew ``IndexLog.interval`` slots past it;
 - ``tl-estates``: the estates that have tasks.
 
 Every read and write is an ``_id`` equality (all FerretDB 1.24 pushes down). A process keeps its
@@ -68,6 +68,7 @@ class LedgerIndex:
         if tail:
             rows = merge(dict(rows), [Row.unpack(e) for _, entries in tail for e in entries])
             upto = tail[-1][0]
+            self.log.note_size(key, len(rows))  # the snapshot is rewritten whole: every 1/8 of its size
             if self.log.due(key, upto):
                 await self.log.compact_once(key, lambda: self._snapshot(key, upto, rows))
         self._views[key] = (upto, rows)

@@ -39,6 +39,7 @@ from pm_intake.domain.ledger_index import (
     shard_of,
     text_entry,
     text_key,
+    text_key_of,
     unpack_postings,
     unpack_rows,
 )
@@ -207,7 +208,9 @@ class LedgerIndex:
             rows = merge_rows(dict(view.rows), (Row.unpack(e) for _, entries in tail for e in entries))
             view = RowView(tail[-1][0], rows)
         self._views[key] = view
-        if write or len(tail) >= self.log.compact_every:
+        self.log.note_size(key, len(view.rows))
+        self.log.note_size(text_key_of(key), len(view.rows))  # one text entry per item of the partition
+        if write or len(tail) >= self.log.interval(key):
             snap = await self.collection.find_one({"_id": key}, {"upto": 1})
             if snap is None or int(snap["upto"]) < view.upto:
                 doc = {"upto": view.upto, "rows": Binary(pack_rows(view.rows.values()))}
@@ -229,7 +232,7 @@ class LedgerIndex:
         new slots. When the kept slots grow long, the snapshots are read afresh (compaction has
         folded those slots into them) and the slots dropped."""
         low, slots = self._text_slots.get(key, (0, {}))
-        if len(slots) > 4 * self.log.compact_every:
+        if len(slots) > 4 * self.log.interval(key):
             low, slots = 0, {}
             for shard in range(TEXT_SHARDS):
                 self._shards.pop(f"{key}|{shard:03d}", None)

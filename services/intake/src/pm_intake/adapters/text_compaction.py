@@ -61,7 +61,7 @@ class TextCompaction:
         upto = tail[-1][0]
         # a shard no new gram went to keeps its document unless its coverage lags far behind (its
         # ``upto`` stays honest either way: readers take the slots after it from the log)
-        due = [s for s in range(TEXT_SHARDS) if s in changed or upto - uptos[s] >= 4 * self.log.compact_every]
+        due = [s for s in range(TEXT_SHARDS) if s in changed or upto - uptos[s] >= 4 * self.log.interval(key)]
         await asyncio.gather(
             *(
                 self.collection.replace_one(

@@ -99,6 +99,11 @@ def text_key(estate: str, period: str) -> str:
     return f"t|{estate}|{period}"
 
 
+def text_key_of(rows: str) -> str:
+    """The text log of the partition whose row log is ``rows``."""
+    return "t" + rows[1:]
+
+
 def normalise(text: str) -> str:
     """Full-width to half-width, case folded (so ＡＢ, ab and AB match), whitespace runs as one space."""
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
