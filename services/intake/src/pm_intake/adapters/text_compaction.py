@@ -60,8 +60,10 @@ class TextCompaction:
                         changed.add(shard)
         upto = tail[-1][0]
         # a shard no new gram went to keeps its document unless its coverage lags far behind (its
-        # ``upto`` stays honest either way: readers take the slots after it from the log)
-        due = [s for s in range(TEXT_SHARDS) if s in changed or upto - uptos[s] >= 4 * self.log.interval(key)]
+        # ``upto`` stays honest either way: readers take the slots after it from the log); the lag is
+        # bounded in slots, not by the compaction interval, as the next compaction reads the log
+        # from the laggiest shard on
+        due = [s for s in range(TEXT_SHARDS) if s in changed or upto - uptos[s] >= 4 * self.log.compact_every]
         await asyncio.gather(
             *(
                 self.collection.replace_one(
