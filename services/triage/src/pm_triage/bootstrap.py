@@ -60,6 +60,7 @@ def rules_of(settings: TriageSettings) -> handlers.TriageRules:
 async def create_indexes(mongo: Mongo) -> None:
     await MongoTriageRepository.create_indexes(mongo)
     await MongoIncidentRepository.create_indexes(mongo)
+    await MongoIncidentRepository(mongo).backfill()  # logs and links of incidents stored before them (once)
     await MongoEstateConfigRepository.create_indexes(mongo)
 
 
