@@ -61,6 +61,10 @@ async def test_every_incident_look_up_is_by_id(watched: tuple[Mongo, Commands]) 
     finds = [(coll, f) for name, coll, f in commands.seen if name == "find" and coll in TABLES]
     assert finds and all(set(f or {}) == {"_id"} for _, f in finds), finds
 
+    commands.clear()  # the next report of a burst asks about the same window members again
+    assert await repo.linked(["c0-1", "c1-3", "c9"]) == {"c0-1", "c1-3"}
+    assert commands.filters() == [("find", {"_id": "c9"})]  # only the one not known to be linked
+
 
 async def test_incidents_stored_before_the_logs_are_found_after_the_backfill(mongo: Mongo) -> None:
     old = [("inc-a", AT, ("a1", "a2", "a3")), ("inc-b", AT + timedelta(hours=3), ("b1", "b2", "b3"))]

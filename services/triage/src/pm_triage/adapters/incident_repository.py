@@ -21,6 +21,7 @@ and links of incidents stored before they existed (once, at start-up).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,7 @@ LINKS = "incident_links"
 INDEX = "incident_index"
 BACKFILLED = "backfilled|v1"
 _RECENT = 5  # incidents of a fault key looked at for an open one (the latest declared first)
+_LINKED_KEPT = 20_000  # complaints remembered as linked, per process
 _HIDE = {"outbox": 0, "outbox_pending": 0}
 
 
@@ -49,6 +51,9 @@ class MongoIncidentRepository:
         self.confirmations = mongo.collection(CONFIRMATIONS)
         self.links = mongo.collection(LINKS)
         self.log = IndexLog(mongo.collection(INDEX))
+        # complaints known to be linked (a link is never undone): a burst of one fault asks about the
+        # same window members for every new report, and only the new ones are read
+        self._linked: OrderedDict[str, None] = OrderedDict()
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -74,8 +79,18 @@ class MongoIncidentRepository:
         return None
 
     async def linked(self, complaint_ids: list[str]) -> set[str]:
-        docs = await asyncio.gather(*(self.links.find_one({"_id": c}, {"_id": 1}) for c in complaint_ids))
-        return {str(d["_id"]) for d in docs if d is not None}
+        unknown = [c for c in complaint_ids if c not in self._linked]
+        docs = await asyncio.gather(*(self.links.find_one({"_id": c}, {"_id": 1}) for c in unknown))
+        for doc in docs:
+            if doc is not None:
+                self._known_linked(str(doc["_id"]))
+        return {c for c in complaint_ids if c in self._linked}
+
+    def _known_linked(self, complaint_id: str) -> None:
+        self._linked[complaint_id] = None
+        self._linked.move_to_end(complaint_id)
+        while len(self._linked) > _LINKED_KEPT:
+            self._linked.popitem(last=False)
 
     async def declare_once(self, document: dict[str, Any], event: Envelope) -> bool:
         await self.log.append(f"f|{document['fault_key']}", [str(document["_id"])])  # before: see above
@@ -87,6 +102,7 @@ class MongoIncidentRepository:
         added = 0
         for complaint_id in complaint_ids:
             await insert_once(self.links, {"_id": complaint_id, "incident_id": incident})
+            self._known_linked(complaint_id)
             child = {"_id": f"{incident}:{complaint_id}", "incident_id": incident, "complaint_id": complaint_id}
             added += await insert_once(self.children_, {**child, "fault_key": key, "linked_at": at})
         return added
@@ -119,6 +135,7 @@ class MongoIncidentRepository:
         for child in sorted(children, key=lambda d: d["linked_at"]):
             by_incident.setdefault(child["incident_id"], []).append(child["complaint_id"])
             await insert_once(self.links, {"_id": child["complaint_id"], "incident_id": child["incident_id"]})
+            self._known_linked(child["complaint_id"])
         for incident, complaint_ids in by_incident.items():
             await self.log.append(f"c|{incident}", complaint_ids)
         await insert_once(marker, {"_id": BACKFILLED, "incidents": len(declared), "children": len(children)})
