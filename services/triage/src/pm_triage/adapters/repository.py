@@ -12,6 +12,7 @@ per household, one per fault key and day) and then the records by ``_id``. On Fe
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,8 @@ REVIEWS = "reviews"
 ANSWERS = "answers"
 INDEX = "triage_index"
 _HIDE = {"outbox": 0, "outbox_pending": 0}
+_KEPT_LOGS = 2_000  # household and fault-day logs whose ids this process keeps
+_KEPT_FACTS = 20_000  # items of fault logs whose fixed fields this process keeps
 
 
 class MongoTriageRepository:
@@ -35,6 +38,8 @@ class MongoTriageRepository:
         self.reviews = mongo.collection(REVIEWS)
         self.answers = mongo.collection(ANSWERS)
         self.index = IndexLog(mongo.collection(INDEX))
+        self._read: OrderedDict[str, tuple[int, list[str]]] = OrderedDict()  # log key -> (last slot read, ids)
+        self._facts: OrderedDict[str, dict[str, Any]] = OrderedDict()  # fault-log item -> its fixed fields
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -90,13 +95,42 @@ class MongoTriageRepository:
                 return True
         raise RuntimeError(f"could not apply the subjects of {complaint_id}")
 
+    async def _ids(self, key: str) -> list[str]:
+        """The ids in ``key``'s log. Slots never change once written, so this process keeps what it
+        read and fetches only the slots after it (a burst of one fault re-read the whole day's log
+        for every report)."""
+        upto, ids = self._read.pop(key, (0, []))
+        tail = await self.index.tail(key, upto)
+        if tail:
+            ids = ids + [e for _, entries in tail for e in entries]
+            upto = tail[-1][0]
+        self._read[key] = (upto, ids)
+        while len(self._read) > _KEPT_LOGS:
+            self._read.popitem(last=False)
+        return ids
+
     async def _logged(self, keys: list[str], exclude: str, fields: dict[str, int]) -> list[dict[str, Any]]:
         ids: list[str] = []
         for key in keys:
-            for _, entries in await self.index.tail(key, 0):
-                ids += [e for e in entries if e != exclude and e not in ids]
+            ids += [e for e in await self._ids(key) if e != exclude and e not in ids]
         docs = await asyncio.gather(*(self.triages.find_one({"_id": i}, {**fields, "received_at": 1}) for i in ids))
         return [d for d in docs if d is not None]
+
+    async def _fault_facts(self, keys: list[str], exclude: str) -> list[dict[str, Any]]:
+        """``received_at``, ``household`` and ``decision`` of the items in the fault logs ``keys``: set
+        when a record is inserted and never changed, so each is read once per process."""
+        logged: list[str] = []
+        for key in keys:
+            logged += await self._ids(key)
+        ids = [e for e in dict.fromkeys(logged) if e != exclude]
+        missing = [i for i in ids if i not in self._facts]
+        fields = {"household": 1, "decision": 1, "received_at": 1}
+        for doc in await asyncio.gather(*(self.triages.find_one({"_id": i}, fields) for i in missing)):
+            if doc is not None:  # a log entry whose record is not written yet is read again next time
+                self._facts[str(doc["_id"])] = doc
+        while len(self._facts) > _KEPT_FACTS:
+            self._facts.popitem(last=False)
+        return [self._facts[i] for i in ids if i in self._facts]
 
     async def household_history(
         self, household: str, since: datetime, before: datetime, exclude: str
@@ -120,7 +154,7 @@ class MongoTriageRepository:
         self, key: str, since: datetime, before: datetime, household: str | None, exclude: str
     ) -> str | None:
         days = [_fault_log(key, since + timedelta(days=n)) for n in range((before.date() - since.date()).days + 1)]
-        docs = await self._logged(days, exclude, {"household": 1, "decision": 1})
+        docs = await self._fault_facts(days, exclude)
         for doc in sorted(docs, key=lambda d: (d["received_at"], d["_id"])):
             if not since <= doc["received_at"] <= before or doc.get("decision") == "rejected":
                 continue
