@@ -5,7 +5,6 @@ what is stored). Every item is still found, also by a process that starts cold."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from pm_common.index_log import TAIL_SHARE
 from pm_common.mongo import Mongo
 from pm_common.testing.commands import Commands
-from pm_common.testing.fixtures import Engines
 from pm_intake.adapters.repository import MongoComplaintRepository
 from pm_intake.domain.channels import Submitter
 from pm_intake.domain.ledger import LedgerQuery
@@ -25,14 +23,6 @@ pytestmark = pytest.mark.integration
 POLICY = IntakePolicy(owner_secret="s" * 32)
 DESK = handlers.Filer("desk-1", "staff:desk-1", Submitter(False))
 ROWS = "r|SUNNY|2026"
-
-
-@pytest.fixture
-async def watched(engines: Engines, mongo: Mongo) -> AsyncIterator[tuple[Mongo, Commands]]:
-    commands = Commands()
-    client = Mongo(engines.mongo_url, mongo.db.name, event_listeners=(commands,))
-    yield client, commands
-    client.close()
 
 
 async def test_compactions_get_rarer_as_the_partition_grows_and_every_item_is_still_found(

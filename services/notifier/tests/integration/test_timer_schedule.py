@@ -11,20 +11,10 @@ import pytest
 
 from pm_common.mongo import Mongo
 from pm_common.testing import poll_until
-from pm_common.testing.commands import Commands
-from pm_common.testing.fixtures import Engines
 from pm_notifier.adapters.timers import MongoTimers
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def watched(engines: Engines, mongo: Mongo) -> Any:
-    commands = Commands()
-    client = Mongo(engines.mongo_url, mongo.db.name, event_listeners=(commands,))
-    yield client, commands
-    client.close()
 
 
 async def test_an_idle_look_sends_nothing_and_a_due_timer_is_read_by_id(watched: Any) -> None:

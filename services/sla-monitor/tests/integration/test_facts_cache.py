@@ -5,7 +5,6 @@ instance appended is still seen."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from sla_harness import START
 
 from pm_common.mongo import Mongo
 from pm_common.testing.commands import Commands
-from pm_common.testing.fixtures import Engines
 from pm_sla_monitor.adapters.clock_store import MongoClockStore
 
 pytestmark = pytest.mark.integration
@@ -21,14 +19,6 @@ pytestmark = pytest.mark.integration
 
 def fact(n: int) -> dict[str, Any]:
     return {"id": f"e{n}", "type": "task.paused", "at": START, "d": {}}
-
-
-@pytest.fixture
-async def watched(engines: Engines, mongo: Mongo) -> AsyncIterator[tuple[Mongo, Commands]]:
-    commands = Commands()
-    client = Mongo(engines.mongo_url, mongo.db.name, event_listeners=(commands,))
-    yield client, commands
-    client.close()
 
 
 async def test_an_items_next_event_reads_one_slot_and_sees_another_instances_facts(

@@ -6,7 +6,6 @@ fault). Incidents stored before the logs existed are found after the start-up ba
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,21 +15,12 @@ from pm_common.events import new_event
 from pm_common.events.payloads import GroupIncidentDeclared
 from pm_common.mongo import Mongo
 from pm_common.testing.commands import Commands
-from pm_common.testing.fixtures import Engines
 from pm_triage.adapters.incident_repository import CHILDREN, INCIDENTS, MongoIncidentRepository
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 KEY = "SUNNY|3号楼/电梯|engineering"
 TABLES = {INCIDENTS, CHILDREN, "incident_links", "incident_index", "incident_decisions"}
-
-
-@pytest.fixture
-async def watched(engines: Engines, mongo: Mongo) -> AsyncIterator[tuple[Mongo, Commands]]:
-    commands = Commands()
-    client = Mongo(engines.mongo_url, mongo.db.name, event_listeners=(commands,))
-    yield client, commands
-    client.close()
 
 
 def declared(incident: str, at: datetime, members: tuple[str, ...]) -> tuple[dict[str, Any], Any]:

@@ -5,27 +5,17 @@ O(reports of that fault that day) per report. The answer is the same as reading 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pm_common.mongo import Mongo
 from pm_common.testing.commands import Commands
-from pm_common.testing.fixtures import Engines
 from pm_triage.adapters.repository import MongoTriageRepository
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 KEY = "SUNNY|3号楼/电梯|engineering"
-
-
-@pytest.fixture
-async def watched(engines: Engines, mongo: Mongo) -> AsyncIterator[tuple[Mongo, Commands]]:
-    commands = Commands()
-    client = Mongo(engines.mongo_url, mongo.db.name, event_listeners=(commands,))
-    yield client, commands
-    client.close()
 
 
 def record(n: int, household: str, decision: str = "accepted") -> dict[str, object]:

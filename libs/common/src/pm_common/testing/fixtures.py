@@ -27,6 +27,7 @@ from pm_common.kafka import acls
 from pm_common.kafka.admin import admin_client, ensure_topics
 from pm_common.kafka.security import CREDENTIALS_FILE_ENV, KafkaAuth, local_credentials_file
 from pm_common.mongo import Mongo
+from pm_common.testing.commands import Commands
 from pm_common.testing.helpers import free_port, poll_until, unique_name
 from pm_common.topics import all_topic_specs
 
@@ -83,6 +84,15 @@ async def mongo(engines: Engines) -> AsyncIterator[Mongo]:
     yield db
     await db.drop_database()
     db.close()
+
+
+@pytest.fixture
+async def watched(engines: Engines, mongo: Mongo) -> AsyncIterator[tuple[Mongo, Commands]]:
+    """A client of the ``mongo`` test database whose every command is recorded (``Commands``)."""
+    commands = Commands()
+    client = Mongo(engines.mongo_url, mongo.db.name, event_listeners=(commands,))
+    yield client, commands
+    client.close()
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ compacted (a partition's postings; the current year of the busiest estates).
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 
 from bson import Binary
 
 from pm_common.index_log import IndexLog
+from pm_common.lru import Lru
 from pm_common.mongo import Collection
 from pm_intake.domain.ledger_index import TEXT_SHARDS, pack_postings, parse_text_entry, shard_of, unpack_postings
 
@@ -28,7 +28,7 @@ class TextCompaction:
         self.collection = collection
         self.log = log
         # key -> (marker upto, each shard's stored upto, the shards' postings) as last written here
-        self._kept: OrderedDict[str, tuple[int, list[int], list[dict[str, set[str]]]]] = OrderedDict()
+        self._kept: Lru[str, tuple[int, list[int], list[dict[str, set[str]]]]] = Lru(KEPT)
 
     async def _shards(self, key: str, ids: list[str]) -> tuple[list[int], list[dict[str, set[str]]]]:
         """The shards' coverage and postings as stored: from this process's last compaction of ``key``
@@ -36,8 +36,7 @@ class TextCompaction:
         kept = self._kept.get(key)
         if kept is not None:
             marker = await self.collection.find_one({"_id": f"{key}|upto"})
-            if marker is not None and int(marker["upto"]) == kept[0]:
-                self._kept[key] = kept  # still valid (``compact`` replaces it after writing)
+            if marker is not None and int(marker["upto"]) == kept[0]:  # still valid (``compact`` replaces it)
                 return kept[1], kept[2]
         snaps = await asyncio.gather(*(self.collection.find_one({"_id": i}) for i in ids))
         return [int(s["upto"]) if s else 0 for s in snaps], [unpack_postings(s["p"] if s else None) for s in snaps]
@@ -45,7 +44,7 @@ class TextCompaction:
     async def compact(self, key: str) -> None:
         ids = [f"{key}|{s:03d}" for s in range(TEXT_SHARDS)]
         uptos, shards = await self._shards(key, ids)
-        self._kept.pop(key, None)  # changed in place below: kept again only once written
+        self._kept.pop(key)  # changed in place below: kept again only once written
         tail = await self.log.tail(key, min(uptos))
         if not tail:
             return
@@ -76,6 +75,4 @@ class TextCompaction:
         self.log.note_compacted(key, upto)
         for s in due:
             uptos[s] = upto
-        self._kept[key] = (upto, uptos, shards)
-        while len(self._kept) > KEPT:
-            self._kept.popitem(last=False)
+        self._kept.put(key, (upto, uptos, shards))

@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pm_common.lru import Lru
 from pm_common.mongo import DuplicateKeyError, IndexModel, Mongo, insert_once
 from pm_sla_monitor.domain.clocks import Clock
 from pm_sla_monitor.domain.lifecycle import Fact
@@ -34,8 +35,7 @@ _PROBE = 4  # fact slots read at once (most items have a handful of facts)
 
 class MongoClockStore:
     def __init__(self, mongo: Mongo, cache_items: int = 5_000) -> None:
-        self.cache_items = cache_items  # items whose facts this process keeps (insert-only: never stale)
-        self._cached: OrderedDict[str, list[Fact]] = OrderedDict()
+        self._cached: Lru[str, list[Fact]] = Lru(cache_items)  # insert-only facts: never stale
         self.facts = mongo.collection(FACTS)
         self.armed = mongo.collection(ARMED)
         self.results = mongo.collection(RESULTS)
@@ -54,32 +54,24 @@ class MongoClockStore:
         slots, so what this process read or wrote before (``known``, else its cache) is still true:
         only the slots after it are read — first the next one alone (usually absent: one read), then
         rounds of ``_PROBE`` concurrent reads while slots keep turning up."""
-        found: list[Fact] = list(known if known is not None else self._cached.get(item, ()))
+        found: list[Fact] = list(known if known is not None else self._cached.get(item) or ())
         probe = 1 if found else _PROBE
         while len(found) < _MAX_FACTS:
             start = len(found) + 1
             slots = range(start, min(start + probe, _MAX_FACTS + 1))
             docs = await asyncio.gather(*(self.facts.find_one({"_id": f"{item}|{n}"}) for n in slots))
             probe = _PROBE
-            ended = False
-            for doc in docs:
-                if doc is None:
-                    ended = True
-                    break
-                found.append(doc["f"])
-            if ended:
+            present = list(itertools.takewhile(lambda doc: doc is not None, docs))
+            found += [doc["f"] for doc in present]
+            if len(present) < len(docs):  # a missing slot ends the item's facts
                 break
         self._remember(item, found)
         return found
 
     def _remember(self, item: str, facts: list[Fact]) -> None:
         """Keep the item's facts for its next event (least recently used items go first)."""
-        if not facts:
-            return
-        self._cached[item] = list(facts)
-        self._cached.move_to_end(item)
-        while len(self._cached) > self.cache_items:
-            self._cached.popitem(last=False)
+        if facts:
+            self._cached.put(item, list(facts))
 
     async def append(self, item: str, fact: Fact, known: list[Fact] | None = None) -> list[Fact]:
         """Add ``fact`` to the item once (by event id); returns every fact of the item. ``known``:

@@ -21,7 +21,6 @@ and links of incidents stored before they existed (once, at start-up).
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from pm_common import topics
 from pm_common.events import Envelope
 from pm_common.index_log import IndexLog
+from pm_common.lru import Lru
 from pm_common.mongo import IndexModel, Mongo, insert_once, new_with_outbox
 
 INCIDENTS = "incidents"
@@ -53,7 +53,7 @@ class MongoIncidentRepository:
         self.log = IndexLog(mongo.collection(INDEX))
         # complaints known to be linked (a link is never undone): a burst of one fault asks about the
         # same window members for every new report, and only the new ones are read
-        self._linked: OrderedDict[str, None] = OrderedDict()
+        self._linked: Lru[str, bool] = Lru(_LINKED_KEPT)
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -83,14 +83,8 @@ class MongoIncidentRepository:
         docs = await asyncio.gather(*(self.links.find_one({"_id": c}, {"_id": 1}) for c in unknown))
         for doc in docs:
             if doc is not None:
-                self._known_linked(str(doc["_id"]))
+                self._linked.put(str(doc["_id"]), True)
         return {c for c in complaint_ids if c in self._linked}
-
-    def _known_linked(self, complaint_id: str) -> None:
-        self._linked[complaint_id] = None
-        self._linked.move_to_end(complaint_id)
-        while len(self._linked) > _LINKED_KEPT:
-            self._linked.popitem(last=False)
 
     async def declare_once(self, document: dict[str, Any], event: Envelope) -> bool:
         await self.log.append(f"f|{document['fault_key']}", [str(document["_id"])])  # before: see above
@@ -102,7 +96,7 @@ class MongoIncidentRepository:
         added = 0
         for complaint_id in complaint_ids:
             await insert_once(self.links, {"_id": complaint_id, "incident_id": incident})
-            self._known_linked(complaint_id)
+            self._linked.put(complaint_id, True)
             child = {"_id": f"{incident}:{complaint_id}", "incident_id": incident, "complaint_id": complaint_id}
             added += await insert_once(self.children_, {**child, "fault_key": key, "linked_at": at})
         return added
@@ -135,7 +129,7 @@ class MongoIncidentRepository:
         for child in sorted(children, key=lambda d: d["linked_at"]):
             by_incident.setdefault(child["incident_id"], []).append(child["complaint_id"])
             await insert_once(self.links, {"_id": child["complaint_id"], "incident_id": child["incident_id"]})
-            self._known_linked(child["complaint_id"])
+            self._linked.put(child["complaint_id"], True)
         for incident, complaint_ids in by_incident.items():
             await self.log.append(f"c|{incident}", complaint_ids)
         await insert_once(marker, {"_id": BACKFILLED, "incidents": len(declared), "children": len(children)})

@@ -12,13 +12,13 @@ per household, one per fault key and day) and then the records by ``_id``. On Fe
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
 from pm_common import topics
 from pm_common.events import Envelope
 from pm_common.index_log import IndexLog
+from pm_common.lru import Lru
 from pm_common.mongo import IndexModel, Mongo, insert_once, new_with_outbox
 from pm_triage.domain.duplicates import EarlierItem
 from pm_triage.domain.sla import SlaPolicy
@@ -38,8 +38,8 @@ class MongoTriageRepository:
         self.reviews = mongo.collection(REVIEWS)
         self.answers = mongo.collection(ANSWERS)
         self.index = IndexLog(mongo.collection(INDEX))
-        self._read: OrderedDict[str, tuple[int, list[str]]] = OrderedDict()  # log key -> (last slot read, ids)
-        self._facts: OrderedDict[str, dict[str, Any]] = OrderedDict()  # fault-log item -> its fixed fields
+        self._read: Lru[str, tuple[int, list[str]]] = Lru(_KEPT_LOGS)  # log key -> (last slot read, ids)
+        self._facts: Lru[str, dict[str, Any]] = Lru(_KEPT_FACTS)  # fault-log item -> its fixed fields
 
     @staticmethod
     async def create_indexes(mongo: Mongo) -> None:
@@ -99,14 +99,12 @@ class MongoTriageRepository:
         """The ids in ``key``'s log. Slots never change once written, so this process keeps what it
         read and fetches only the slots after it (a burst of one fault re-read the whole day's log
         for every report)."""
-        upto, ids = self._read.pop(key, (0, []))
+        upto, ids = self._read.get(key) or (0, [])
         tail = await self.index.tail(key, upto)
         if tail:
             ids = ids + [e for _, entries in tail for e in entries]
             upto = tail[-1][0]
-        self._read[key] = (upto, ids)
-        while len(self._read) > _KEPT_LOGS:
-            self._read.popitem(last=False)
+        self._read.put(key, (upto, ids))
         return ids
 
     async def _logged(self, keys: list[str], exclude: str, fields: dict[str, int]) -> list[dict[str, Any]]:
@@ -127,10 +125,8 @@ class MongoTriageRepository:
         fields = {"household": 1, "decision": 1, "received_at": 1}
         for doc in await asyncio.gather(*(self.triages.find_one({"_id": i}, fields) for i in missing)):
             if doc is not None:  # a log entry whose record is not written yet is read again next time
-                self._facts[str(doc["_id"])] = doc
-        while len(self._facts) > _KEPT_FACTS:
-            self._facts.popitem(last=False)
-        return [self._facts[i] for i in ids if i in self._facts]
+                self._facts.put(str(doc["_id"]), doc)
+        return [doc for i in ids if (doc := self._facts.get(i)) is not None]
 
     async def household_history(
         self, household: str, since: datetime, before: datetime, exclude: str
