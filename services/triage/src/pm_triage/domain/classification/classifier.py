@@ -24,6 +24,14 @@ from .linear_model import TriageModel, load_triage_model
 from .models import CATEGORIES, Category, Classification, Evidence, OutOfScopeReason, Scope, Urgency
 from .text import content_chars, normalize
 
+# Who handles an out-of-scope matter's answer (taxonomy §3): a developer's defect or an owner's own
+# appliance is engineering's, a utility bill finance's, every other kind customer service's (other).
+KIND_CATEGORY: dict[str, Category] = {
+    "developer_warranty": "engineering",
+    "own_appliance": "engineering",
+    "utility_bill": "fees_finance",
+}
+
 
 def load_referrals() -> dict[str, str]:
     raw = resources.files(__package__).joinpath("referrals.yaml").read_text(encoding="utf-8")
@@ -110,8 +118,7 @@ class Classifier:
             reason, referral, category = self._out_of_scope(norm, feats, litigation, category, evidence)
             if reason == "outside_duties" and self._model is not None:
                 p_out = self._refusal_confidence(norm, feats, evidence)
-        scope, scope_evidence = rules.scope_of(self._lex, norm)
-        evidence += scope_evidence
+        scope = self._scope(norm, feats, evidence)
         emotional, emotional_terms, _ = rules.emotional_cues(self._lex, norm)
         if emotional:
             evidence.append(Evidence(feature="emotional", value="、".join(emotional_terms), weight=1.0))
@@ -188,6 +195,24 @@ class Classifier:
                 evidence.append(Evidence(feature=f"model:{category}", value=name, weight=weight))
         return category, _softmax_top(scores, category)
 
+    def _scope(self, text: str, feats: dict[str, float], evidence: list[Evidence]) -> str:
+        """The scope model's log-probabilities plus the lexicon's scope cues (an estate's overlay
+        counts); group, and a text the model does not know, stay the rules'."""
+        scope, found = rules.scope_of(self._lex, text)
+        evidence += found
+        if scope == "group" or self._model is None or self._model.scope is None or not feats:
+            return scope
+        proba = self._model.scope.proba(feats)
+        cues = {level: 0.0 for level in proba}
+        for item in found:
+            level = item.feature.split(":", 1)[1]
+            if level in cues:
+                cues[level] += item.weight
+        weight = self._policy.scope_rule_weight
+        best = max(proba, key=lambda level: math.log(max(proba[level], 1e-6)) + weight * cues[level])
+        evidence.append(Evidence(feature=f"model:scope:{best}", value="log-odds", weight=round(proba[best], 3)))
+        return best
+
     def _urgency(
         self, text: str, urgent: bool, p_urg: dict[str, float] | None, evidence: list[Evidence]
     ) -> tuple[Urgency, float]:
@@ -234,7 +259,7 @@ class Classifier:
             referral = (
                 (rule[1].referral if rule else None) or self._referrals.get(kind) or self._referrals.get("unknown")
             )
-            return "outside_duties", referral, category
+            return "outside_duties", referral, KIND_CATEGORY.get(kind, "other")
         if rule is not None and proba.get("in_scope", 1.0) < self._policy.rule_in_scope_max:
             found, matched = rule
             evidence.append(found)

@@ -24,12 +24,13 @@ class DecisionPolicy:
     tone_weight: float = 1.0  # lexicon suggestion-vs-complaint cues added to the model's log-odds
     other_penalty: float = 0.0  # log-odds against "other" (dev and cross-validation: none is best)
     outside_duties_min: float = 0.5  # matter model probability of an out-of-scope kind
-    outside_duties_total: float = 0.3  # ... or of all kinds together (dev + owner_train cross-validation)
+    outside_duties_total: float = 0.15  # ... or of all kinds together (release 7: the three owner dev sets)
     model_in_scope_veto: float = 0.95  # a lexicon refusal the model is this sure is in scope ...
     disputed_refusal_confidence: float = 0.6  # ... gets this confidence (a supervisor decides)
     rule_in_scope_max: float = 1.01  # a lexicon outside-duties rule counts while P(in scope) is below (always)
     alarm: float = 0.5  # the text-only alarm's P(urgent) that is a credible signal on its own (review)
     alarm_against_rules: float = 0.9  # ... when the rules read the only hazard as a risk (or past)
+    scope_rule_weight: float = 0.25  # the lexicon's scope cues added to the scope model's log-probabilities
 
 
 @dataclass(frozen=True)

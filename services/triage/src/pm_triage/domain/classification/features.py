@@ -20,6 +20,16 @@ _DIGITS = re.compile(r"[0-9]+")
 # nature, so its n-grams must not say "fees". It becomes one feature of its own (r:fee_threat).
 _FEE_THREAT = re.compile(r"(物业费)?(我|就)?(再也)?不(再)?交(了)?(物业费)|物业费(我|就)?不交了|(白交|交那么多)物业费")
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
+# Place and provenance, not matter: the many ways of saying "outside the estate" (小区外面, 马路对面,
+# 出了小区, 围墙外) and "I bought it myself" (自己买的, 网上买的) become one feature each, so the matter
+# model learns them once instead of per phrase (out-of-scope kinds municipal, police, own appliance).
+_OUTSIDE = re.compile(
+    r"(小区|园区|屋苑|院子|大院|围墙|北门|南门|东门|西门|大门)(外面|外边|外头|门外|对面|旁边|后头|后面|附近|外的|外那|外)"
+    r"|(马路|街)对面|出了(小区|门)|对面(那条街|马路)|(小区|我们)外(面|边|头)?的?(马路|街|路|河)|不是在(咱们|我们)?小区"
+)
+_OWN = re.compile(
+    r"(自己|自个儿?|我们|我家|自家)(花钱)?(买|装|购)的|(网上|网购|淘宝|京东|拼多多|商场|店里)(买|订|下单)的?"
+)
 
 
 class Segmenter:
@@ -68,6 +78,10 @@ def features(text: str, hazards: Iterable[HazardHit], segmenter: Segmenter) -> d
     found: dict[str, float] = {f"c:{g}": 1.0 for g in char_grams(text)}
     if threats:
         found["r:fee_threat"] = 1.0
+    if _OUTSIDE.search(text):
+        found["p:outside_estate"] = 1.0
+    if _OWN.search(text):
+        found["p:own_purchase"] = 1.0
     for word in segmenter.words(text):
         found[f"w:{_DIGITS.sub('0', word)}"] = 1.0
     for hit in hazards:

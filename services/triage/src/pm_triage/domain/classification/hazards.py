@@ -163,8 +163,21 @@ class HazardRules:
         if self._near(text, start, self.risk_cues):
             return "risk"
         if self._near(text, start, self.past_cues):
-            return "past"
+            return "risk" if self._resolved_later(text, start) else "past"
         return "now"
+
+    def _resolved_later(self, text: str, start: int) -> bool:
+        """A past event the text goes on to say is over, however far on (前天电梯把我关了一会儿，后来
+        师傅来了，修好了): a resolution cue after the hit, not negated (没修好, 还没好)."""
+        for cue in self.resolved_cues:
+            if cue == "修了":  # 修了半天还是不行: a repair, not an end
+                continue
+            at = text.find(cue, start)
+            while at >= 0:
+                if not any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未")):
+                    return True
+                at = text.find(cue, at + 1)
+        return False
 
     def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
         span = text[max(0, start - self.context) : start + self.context + 6]

@@ -82,6 +82,7 @@ class TriageModel:
     vocabulary: dict[str, int]  # jieba words (→ frequency) the model was trained with
     meta: dict[str, Any]
     alarm: LinearModel | None = None  # labels ("0", "1"): P(urgent) from the text alone
+    scope: LinearModel | None = None  # labels unit / building / estate (group is the rules')
 
     def segmenter(self) -> Segmenter:
         return Segmenter(self.vocabulary)
@@ -91,7 +92,8 @@ class TriageModel:
         return self.alarm.proba(feats).get("1", 0.0) if self.alarm is not None else None
 
     def to_dict(self) -> dict[str, Any]:
-        names = ("category", "urgency", "matter") + (("alarm",) if self.alarm is not None else ())
+        optional = tuple(k for k in ("alarm", "scope") if getattr(self, k) is not None)
+        names = ("category", "urgency", "matter", *optional)
         return {
             "version": self.version,
             "meta": self.meta,
@@ -110,6 +112,7 @@ class TriageModel:
             vocabulary={str(k): int(v) for k, v in (data.get("vocabulary") or {}).items()},
             meta=dict(data.get("meta") or {}),
             alarm=LinearModel.from_dict(models["alarm"]) if "alarm" in models else None,
+            scope=LinearModel.from_dict(models["scope"]) if "scope" in models else None,
         )
 
 
