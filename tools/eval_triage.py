@@ -56,6 +56,8 @@ SETS = {
     "owner-dev-r6": ROOT / "services/triage/corpus/owner_dev_r6.tsv",
     "owner-train-r7": ROOT / "services/triage/corpus/owner_train_r7.tsv",
     "owner-dev-r7": ROOT / "services/triage/corpus/owner_dev_r7.tsv",
+    "owner-train-r7b": ROOT / "services/triage/corpus/owner_train_r7b.tsv",
+    "owner-dev-r7b": ROOT / "services/triage/corpus/owner_dev_r7b.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",
