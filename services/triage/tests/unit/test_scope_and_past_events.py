@@ -90,10 +90,23 @@ def test_a_past_event_still_not_fixed_stays_urgent_for_review(classifier: Classi
     [
         "楼上的邻居在业主群里发了一段像遗书一样的话，然后就不回消息了，门反锁着敲不开",
         "花园个沙井盖唔见咗，得返个窿，啲细路仲喺隔篱踢波",
+        "我一进单元门就觉得臭，像煤气，越往楼上走越浓",
+        "三楼走廊有个阿伯晕低咗，我叫佢都冇反应",
+        "暴雨以后门口那棵大树树干裂开了，一直在咔咔响，下面是停车位",
+        "家里突然全黑了，我妈在用制氧机，我们根本没收到停电通知",
     ],
 )
 def test_danger_told_without_the_stock_words_is_urgent(classifier: Classifier, text: str) -> None:
     assert classifier.classify(text).urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["楼道里有股怪味，不像煤气，像是谁家在熬中药", "煤气灶旁边那个垃圾桶好臭，几天没人收了"],
+)
+def test_a_smell_said_not_to_be_gas_is_not_urgent(classifier: Classifier, text: str) -> None:
+    evidence = classifier.classify(text).evidence
+    assert not any(e.feature == "hazard:gas:now" for e in evidence)
 
 
 def test_place_and_provenance_features() -> None:

@@ -147,6 +147,8 @@ class HazardRules:
                     continue  # the state overlaps the object itself
                 if self._negated(text, s_start, family.objects) or self._negated(text, min(o_start, s_start)):
                     continue
+                if self._negated(text, o_start):  # 有股怪味，没有煤气味: a denied object pairs with no state
+                    continue
                 if state in family.weak and not self._near(text, s_start, self.presence_cues):
                     continue
                 best = _prefer(best, self._hit(family, obj, state, min(o_start, s_start), text))
