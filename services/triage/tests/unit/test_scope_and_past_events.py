@@ -94,6 +94,11 @@ def test_a_past_event_still_not_fixed_stays_urgent_for_review(classifier: Classi
         "三楼走廊有个阿伯晕低咗，我叫佢都冇反应",
         "暴雨以后门口那棵大树树干裂开了，一直在咔咔响，下面是停车位",
         "家里突然全黑了，我妈在用制氧机，我们根本没收到停电通知",
+        "五座部𨋢停咗喺两层中间，困咗个细路",
+        "整栋楼又停电了，一点通知都没有，我爸的呼吸机在响",
+        "有个小朋友掉池塘里了，就在北边花园",
+        "地下室楼梯口有烟，不知道哪来的，好呛",
+        "停车场那边两帮人干仗了，有人拿着棍子",
     ],
 )
 def test_danger_told_without_the_stock_words_is_urgent(classifier: Classifier, text: str) -> None:
@@ -107,6 +112,11 @@ def test_danger_told_without_the_stock_words_is_urgent(classifier: Classifier, t
 def test_a_smell_said_not_to_be_gas_is_not_urgent(classifier: Classifier, text: str) -> None:
     evidence = classifier.classify(text).evidence
     assert not any(e.feature == "hazard:gas:now" for e in evidence)
+
+
+def test_smoke_from_a_smoker_is_not_a_fire(classifier: Classifier) -> None:
+    result = classifier.classify("楼梯间一股烟味，又是有人在里面抽烟，呛死了")
+    assert not any(e.feature.startswith("hazard:fire") for e in result.evidence)
 
 
 def test_place_and_provenance_features() -> None:

@@ -129,7 +129,9 @@ class HazardRules:
         for state, start in _occurrences(text, family.alone):
             if self._negated(text, start, family.objects):
                 continue
-            if family.benign and self._near(text, start, family.benign) and not any(f in state for f in family.flames):
+            # on the raw text (抽烟 is masked as neutral); a drill is read as planned instead
+            benign = tuple(b for b in family.benign if not any(a in b for a in family.announcements))
+            if benign and self._near(raw, start, benign) and not any(f in state for f in family.flames):
                 continue
             hit = self._hit(family, "", state, start, text)
             if self._announced(family, state, start, raw):
@@ -228,7 +230,8 @@ class HazardRules:
             return False  # 突然停电了: whatever was announced, this one was not
         for cue in cues:
             at = span.find(cue)
-            if at >= 0 and not any(n in span[max(0, at - 6) : at] for n in ("没", "无", "不")):
+            denied = at >= 0 and any(n in span[at + len(cue) : at + len(cue) + 4] for n in ("没", "无"))  # 通知都没有
+            if at >= 0 and not denied and not any(n in span[max(0, at - 6) : at] for n in ("没", "无", "不")):
                 return True
         return False
 
