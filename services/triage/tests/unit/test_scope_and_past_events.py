@@ -1,4 +1,4 @@
-"""Release 7 (docs/triage.md): the scope model, past events said to be over however late, people in
+"""Releases 7 and 8 (docs/triage.md): the scope model, past events said to be over however late, people in
 danger told without the stock words, Cantonese perfectives, and the owner dev sets' floors."""
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from pm_triage.evaluation import figures
 pytestmark = pytest.mark.unit
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-# release-7 figures on the owner dev sets (tuned on, never trained on), a little below what shipped
+# release-8 figures on the owner dev sets (tuned on, never trained on), a little below what shipped
 OWNER_DEV_FLOORS = {
-    "owner_dev_r5.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.85, "out_of_scope_recall": 0.78},
-    "owner_dev_r6.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.87, "out_of_scope_recall": 0.85},
-    "owner_dev_r7.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.86, "out_of_scope_recall": 0.74},
+    "owner_dev_r5.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.85, "out_of_scope_recall": 0.87},
+    "owner_dev_r6.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.87, "out_of_scope_recall": 0.87},
+    "owner_dev_r7.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.86, "out_of_scope_recall": 0.80},
+    "owner_dev_r7b.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.88, "out_of_scope_recall": 0.82},
+    "owner_dev_r8.tsv": {"urgent_recall": 0.98, "scope_accuracy": 0.83, "out_of_scope_recall": 0.66},
 }
 
 
