@@ -11,6 +11,7 @@ import pytest
 
 from pm_triage.domain.classification import Classifier
 from pm_triage.domain.classification.features import Segmenter, features
+from pm_triage.domain.classification.hazards import HazardRules
 from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
 from pm_triage.domain.classification.linear_model import load_triage_model
 from pm_triage.evaluation import figures
@@ -82,9 +83,30 @@ def test_a_past_event_the_text_later_says_is_over_is_not_urgent(classifier: Clas
     assert classifier.classify(text).urgency != "urgent"
 
 
-def test_a_past_event_still_not_fixed_stays_urgent_for_review(classifier: Classifier) -> None:
-    result = classifier.classify("前天电梯把我邻居关在里面半个小时，到现在也没修好，也没人来看")
-    assert result.urgency == "urgent"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "前天电梯把我邻居关在里面半个小时，到现在也没修好，也没人来看",
+        "昨天电梯困人了，修好了吗？现在还是一顿一顿的",  # asked, not said
+        "我家老人昨天下午出门走失了，派出所那边说好了帮忙调监控，现在还联系不上",  # 说好了 ends nothing
+    ],
+)
+def test_a_past_event_not_said_to_be_over_stays_urgent(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text).urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("有人在楼道抽烟，垃圾桶冒黑烟了", "fire"),  # a smoker excuses a haze, not smoke pouring out
+        ("一股很冲的味，是不是煤气", "gas"),  # a hedged question is no denial
+        ("有个大洞，没有井盖，晚上有人走", "pit"),  # a missing cover is the hazard
+    ],
+)
+def test_the_rules_still_read_these_hazards(text: str, family: str) -> None:
+    classifier = Classifier.default()
+    hits = HazardRules.default(compile_lexicon(load_default_lexicon()).replacements).find(classifier.normalized(text))
+    assert any(h.family == family and h.modality == "now" for h in hits)
 
 
 @pytest.mark.parametrize(
@@ -119,6 +141,12 @@ def test_a_smell_said_not_to_be_gas_is_not_urgent(classifier: Classifier, text: 
 def test_smoke_from_a_smoker_is_not_a_fire(classifier: Classifier) -> None:
     result = classifier.classify("楼梯间一股烟味，又是有人在里面抽烟，呛死了")
     assert not any(e.feature.startswith("hazard:fire") for e in result.evidence)
+
+
+def test_normalisation_does_not_cut_into_words(classifier: Classifier) -> None:
+    assert "燃气味" not in classifier.normalized("好像燃气费多扣了")  # 好像, not 像燃气
+    assert classifier.normalized("the smoker upstairs") == "the smoker upstairs"  # smoke, not smoker
+    assert classifier.normalized("电梯stuck了") == "电梯卡住了"
 
 
 def test_place_and_provenance_features() -> None:

@@ -129,9 +129,11 @@ class HazardRules:
         for state, start in _occurrences(text, family.alone):
             if self._negated(text, start, family.objects):
                 continue
-            # on the raw text (抽烟 is masked as neutral); a drill is read as planned instead
-            benign = tuple(b for b in family.benign if not any(a in b for a in family.announcements))
-            if benign and self._near(raw, start, benign) and not any(f in state for f in family.flames):
+            if family.benign and self._near(text, start, family.benign) and not any(f in state for f in family.flames):
+                continue
+            # a haze (有烟, 好呛) near a smoker (抽烟, masked as neutral: read on the raw text) is the
+            # smoker's; smoke pouring out (浓烟, 冒黑烟) is not excused, and a drill stays planned
+            if state in _HAZE and family.benign and self._near(raw, start, family.benign):
                 continue
             hit = self._hit(family, "", state, start, text)
             if self._announced(family, state, start, raw):
@@ -149,7 +151,7 @@ class HazardRules:
                     continue  # the state overlaps the object itself
                 if self._negated(text, s_start, family.objects) or self._negated(text, min(o_start, s_start)):
                     continue
-                if self._negated(text, o_start):  # 有股怪味，没有煤气味: a denied object pairs with no state
+                if self._denied_phrase(text, o_start, obj, family):  # 有股怪味，没有煤气味
                     continue
                 if state in family.weak and not self._near(text, s_start, self.presence_cues):
                     continue
@@ -171,16 +173,21 @@ class HazardRules:
         return "now"
 
     def _resolved_later(self, text: str, start: int) -> bool:
-        """A past event the text goes on to say is over, however far on (前天电梯把我关了一会儿，后来
-        师傅来了，修好了): a resolution cue after the hit, not negated (没修好, 还没好)."""
+        """A past event the text goes on to say is over, later in its sentence or the next (前天电梯
+        把我关了一会儿，后来师傅来了，修好了): a specific resolution cue, neither negated (没修好) nor
+        asked (修好了吗, 修好没有). Generic words (好了: 说好了; 没事; 出来了: 水冒出来了) do not count."""
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, start)]
+        stop = ends[1] if len(ends) > 1 else len(text)
         for cue in self.resolved_cues:
-            if cue == "修了":  # 修了半天还是不行: a repair, not an end
+            if cue in _WEAK_RESOLUTIONS:
                 continue
-            at = text.find(cue, start)
+            at = text.find(cue, start, stop)
             while at >= 0:
-                if not any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未")):
+                after = text[at + len(cue) : at + len(cue) + 3]
+                negated = any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未"))
+                if not negated and not any(q in after for q in ("吗", "没", "未", "么", "不", "?", "？")):
                     return True
-                at = text.find(cue, at + 1)
+                at = text.find(cue, at + 1, stop)
         return False
 
     def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
@@ -215,6 +222,17 @@ class HazardRules:
                 return True
         return False
 
+    def _denied_phrase(self, text: str, o_start: int, obj: str, family: Family) -> bool:
+        """The object is the head of a denied object+state phrase (没有[煤气味]): it pairs with no
+        other state. A hedged question (是不是煤气) or a missing object (没有井盖) is no denial."""
+        tail = text[o_start + len(obj) : o_start + len(obj) + 3]
+        if not any(tail.startswith(state) for state in family.strong + family.weak):
+            return False
+        before = text[max(0, o_start - 5) : o_start].replace(" ", "")
+        if any(before.endswith(q) for q in ("是不是", "会不会", "有没有")):
+            return False
+        return self._negated(text, o_start)
+
     def _announced(self, family: Family, state: str, start: int, raw: str) -> bool:
         """The outage family's cuts near an announcement; a family's `announced` states near its own
         announcement cues (an alarm in a drill). Read on the unmasked text (停电通知 is masked)."""
@@ -235,6 +253,10 @@ class HazardRules:
                 return True
         return False
 
+
+_SENTENCE_END = re.compile(r"[。！？!?]+")
+_HAZE = frozenset({"有烟", "好呛", "呛死"})
+_WEAK_RESOLUTIONS = frozenset({"好了", "没事", "修了", "出来了"})  # too common to end a past event far away
 
 GAP = "…"  # in a term: up to GAP_CHARS characters of anything (冒…烟 matches 冒出好多烟)
 GAP_CHARS = 5

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 _SPACE_RE = re.compile(r"\s+")
@@ -24,9 +25,19 @@ def normalize(text: str, replacements: Mapping[str, str]) -> tuple[str, list[tup
     for source in sorted(replacements, key=len, reverse=True):
         if source and source in folded:
             target = replacements[source]
-            folded = folded.replace(source, target)
+            if source.isascii():  # an English word, not a piece of one (smoke, not smoker)
+                folded, count = _ascii_word(source).subn(target, folded)
+                if not count:
+                    continue
+            else:
+                folded = folded.replace(source, target)
             applied.append((source, target))
     return folded, applied
+
+
+@lru_cache(maxsize=512)
+def _ascii_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
 
 
 P = TypeVar("P")
