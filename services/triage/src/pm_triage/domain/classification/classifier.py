@@ -198,18 +198,13 @@ class Classifier:
     def _scope(self, text: str, feats: dict[str, float], evidence: list[Evidence]) -> str:
         """The scope model's log-probabilities plus the lexicon's scope cues (an estate's overlay
         counts); group, and a text the model does not know, stay the rules'."""
-        scope, found = rules.scope_of(self._lex, text)
+        scope, found, cues = rules.scope_of(self._lex, text)
         evidence += found
         if scope == "group" or self._model is None or self._model.scope is None or not feats:
             return scope
         proba = self._model.scope.proba(feats)
-        cues = {level: 0.0 for level in proba}
-        for item in found:
-            level = item.feature.split(":", 1)[1]
-            if level in cues:
-                cues[level] += item.weight
         weight = self._policy.scope_rule_weight
-        best = max(proba, key=lambda level: math.log(max(proba[level], 1e-6)) + weight * cues[level])
+        best = max(proba, key=lambda level: math.log(max(proba[level], 1e-6)) + weight * cues.get(level, 0.0))
         evidence.append(Evidence(feature=f"model:scope:{best}", value="log-odds", weight=round(proba[best], 3)))
         return best
 

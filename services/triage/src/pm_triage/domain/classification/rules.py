@@ -101,9 +101,10 @@ def tone_cues(lex: CompiledLexicon, text: str) -> tuple[float, list[Evidence]]:
 _WIDTH = {"unit": 0, "building": 1, "estate": 2}
 
 
-def scope_of(lex: CompiledLexicon, text: str) -> tuple[str, list[Evidence]]:
+def scope_of(lex: CompiledLexicon, text: str) -> tuple[str, list[Evidence], dict[str, float]]:
     """Group when group cues reach the threshold, else the strongest of unit/building/estate
-    (the wider one on a tie); with no cue, unit for a personal affair, else the default."""
+    (the wider one on a tie); with no cue, unit for a personal affair, else the default. Also the
+    cues' weight per level (the scope model adds them to its log-probabilities)."""
     totals = {"unit": 0.0, "building": 0.0, "estate": 0.0, "group": 0.0}
     evidence: list[Evidence] = []
     for hit in lex.scope_matcher.find(text):
@@ -111,14 +112,15 @@ def scope_of(lex: CompiledLexicon, text: str) -> tuple[str, list[Evidence]]:
         totals[level] += weight
         evidence.append(Evidence(feature=f"scope:{level}", value=hit.term, weight=weight))
     if totals["group"] >= lex.scope_group_threshold:
-        return "group", evidence
+        return "group", evidence, totals
     best = max(_WIDTH, key=lambda level: (totals[level], _WIDTH[level]))
     if totals[best] > 0:
-        return best, evidence
+        return best, evidence, totals
     marker = next((m for m in lex.scope_personal if m in text), None)
     if marker is not None:
-        return "unit", [Evidence(feature="scope:unit", value=marker, weight=0.0)]
-    return lex.scope_default, [Evidence(feature=f"scope:{lex.scope_default}", value="default", weight=0.0)]
+        return "unit", [Evidence(feature="scope:unit", value=marker, weight=0.0)], totals
+    default = Evidence(feature=f"scope:{lex.scope_default}", value="default", weight=0.0)
+    return lex.scope_default, [default], totals
 
 
 def litigation(lex: CompiledLexicon, text: str) -> Evidence | None:
