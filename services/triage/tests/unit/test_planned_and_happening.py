@@ -58,6 +58,19 @@ def test_the_rules_read_an_announcement_as_planned(hazards: HazardRules, text: s
         "一楼那个水井的盖子不知道被谁搬走了，天黑了，来来往往都是人",
         "隔壁独居的奶奶两天没出门了，敲门也不应，屋里灯一直亮着",
         "电梯停在九楼和十楼中间，里面的人在喊话",
+        # releases 7 and 8: people in danger without the stock words, smells compared to gas, Cantonese
+        # and dialect, no notice received, smoke of unknown origin (docs/triage.md)
+        "楼上的邻居在业主群里发了一段像遗书一样的话，然后就不回消息了，门反锁着敲不开",
+        "花园个沙井盖唔见咗，得返个窿，啲细路仲喺隔篱踢波",
+        "我一进单元门就觉得臭，像煤气，越往楼上走越浓",
+        "三楼走廊有个阿伯晕低咗，我叫佢都冇反应",
+        "暴雨以后门口那棵大树树干裂开了，一直在咔咔响，下面是停车位",
+        "家里突然全黑了，我妈在用制氧机，我们根本没收到停电通知",
+        "五座部𨋢停咗喺两层中间，困咗个细路",
+        "整栋楼又停电了，一点通知都没有，我爸的呼吸机在响",
+        "有个小朋友掉池塘里了，就在北边花园",
+        "地下室楼梯口有烟，不知道哪来的，好呛",
+        "停车场那边两帮人干仗了，有人拿着棍子",
     ],
 )
 def test_a_hazard_told_by_what_is_happening_is_urgent(classifier: Classifier, text: str) -> None:
