@@ -72,6 +72,8 @@ class HazardRules:
         self.past_cues = norm(spec.get("past_cues"))
         self.present_cues = norm(spec.get("present_cues"))
         self.resolved_cues = norm(spec.get("resolved_cues"))
+        # risk cues that say a danger is over (修好了, 弄好, 没事了): a question or a denial voids them
+        self._resolution_risk_cues = frozenset(c for c in self.risk_cues if any(r in c for r in self.resolved_cues))
         self.presence_cues = norm(spec.get("presence_cues"))
         self.neutral = tuple(sorted(norm(spec.get("neutral")), key=len, reverse=True))
         self.planned = norm(spec.get("planned"))
@@ -166,7 +168,7 @@ class HazardRules:
         """now, past (not said to be over) or risk, from the cues around position `start`."""
         if start < 0 or self._present(text, start):
             return "now"
-        if self._near(text, start, self.risk_cues):
+        if self._risk_near(text, start):
             return "risk"
         if self._near(text, start, self.past_cues):
             return "risk" if self._resolved_later(text, start) else "past"
@@ -189,6 +191,27 @@ class HazardRules:
                     return True
                 at = text.find(cue, at + 1, stop)
         return False
+
+    def _risk_near(self, text: str, start: int) -> bool:
+        """A risk cue near the hit. A cue that says the danger is over (修好了, 弄好) counts only when
+        it is said, not asked (上次不是修好了吗, 弄好了没有) or denied (没修好): a question about an
+        earlier repair beside a hazard in progress makes it no risk."""
+        lo = max(0, start - self.context)
+        span = text[lo : start + self.context + 6]
+        for cue in self.risk_cues:
+            at = span.find(cue)
+            while at >= 0:
+                if cue not in self._resolution_risk_cues or not self._asked_or_denied(span, at, cue):
+                    return True
+                at = span.find(cue, at + 1)
+        return False
+
+    @staticmethod
+    def _asked_or_denied(span: str, at: int, cue: str) -> bool:
+        after = span[at + len(cue) : at + len(cue) + 3]
+        before = span[max(0, at - 2) : at]
+        asked = any(q in after for q in ("吗", "么", "没", "?", "？")) or "不是" in span[max(0, at - 5) : at]
+        return asked or any(n in before for n in ("没", "不", "未"))
 
     def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
         span = text[max(0, start - self.context) : start + self.context + 6]
