@@ -130,6 +130,20 @@ def test_the_rules_still_read_these_hazards(text: str, family: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("可视对讲没声音了，楼下按门铃听不见，1203", "person"),  # 120 inside a room number
+        ("我的电话是13812012008，门口灯不亮", "person"),  # 120 inside a phone number
+        ("隔壁装修中午还在砸墙，老人要午睡", "violence"),  # renovation, not an attack
+    ],
+)
+def test_digits_and_renovation_are_no_hazard(text: str, family: str) -> None:
+    classifier = Classifier.default()
+    hits = HazardRules.default(compile_lexicon(load_default_lexicon()).replacements).find(classifier.normalized(text))
+    assert not any(h.family == family for h in hits)
+
+
+@pytest.mark.parametrize(
     "text",
     ["楼道里有股怪味，不像煤气，像是谁家在熬中药", "煤气灶旁边那个垃圾桶好臭，几天没人收了"],
 )

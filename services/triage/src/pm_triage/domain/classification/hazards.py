@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .text import normalize
+from .text import ascii_bounded, normalize
 
 Modality = Literal["now", "past", "risk", "planned"]
 DEFAULT_FILE = "hazards.yaml"
@@ -309,7 +309,8 @@ def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
             continue
         start = text.find(term)
         while start >= 0:
-            found.append((term, start))
+            if ascii_bounded(text, start, len(term)):  # 120 is no call for an ambulance inside room 1203
+                found.append((term, start))
             start = text.find(term, start + 1)
     return found
 

@@ -74,7 +74,7 @@ class TermMatcher(Generic[P]):
         while i < n:
             step = 1
             for term, payload in self._index.get(text[i], ()):
-                if text.startswith(term, i) and _bounded(text, i, len(term)):
+                if text.startswith(term, i) and ascii_bounded(text, i, len(term)):
                     hits.append(Hit(term, i, payload))
                     step = len(term)
                     break
@@ -86,7 +86,7 @@ def _is_ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def _bounded(text: str, start: int, length: int) -> bool:
+def ascii_bounded(text: str, start: int, length: int) -> bool:
     """An ASCII term (12345, 119, ok) must not sit inside a longer ASCII word or number."""
     if _is_ascii_alnum(text[start]) and start > 0 and _is_ascii_alnum(text[start - 1]):
         return False
