@@ -60,6 +60,8 @@ SETS = {
     "owner-dev-r7b": ROOT / "services/triage/corpus/owner_dev_r7b.tsv",
     "owner-train-r8": ROOT / "services/triage/corpus/owner_train_r8.tsv",
     "owner-dev-r8": ROOT / "services/triage/corpus/owner_dev_r8.tsv",
+    "owner-train-r9": ROOT / "services/triage/corpus/owner_train_r9.tsv",
+    "owner-dev-r9": ROOT / "services/triage/corpus/owner_dev_r9.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",
