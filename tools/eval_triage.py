@@ -62,6 +62,8 @@ SETS = {
     "owner-dev-r8": ROOT / "services/triage/corpus/owner_dev_r8.tsv",
     "owner-train-r9": ROOT / "services/triage/corpus/owner_train_r9.tsv",
     "owner-dev-r9": ROOT / "services/triage/corpus/owner_dev_r9.tsv",
+    "owner-train-r9b": ROOT / "services/triage/corpus/owner_train_r9b.tsv",
+    "owner-dev-r9b": ROOT / "services/triage/corpus/owner_dev_r9b.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",
