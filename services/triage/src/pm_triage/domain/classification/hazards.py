@@ -185,9 +185,7 @@ class HazardRules:
                 continue
             at = text.find(cue, start, stop)
             while at >= 0:
-                after = text[at + len(cue) : at + len(cue) + 3]
-                negated = any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未"))
-                if not negated and not any(q in after for q in ("吗", "没", "未", "么", "不", "?", "？")):
+                if not _asked_or_denied(text, at, cue):
                     return True
                 at = text.find(cue, at + 1, stop)
         return False
@@ -196,31 +194,26 @@ class HazardRules:
         """A risk cue near the hit. A cue that says the danger is over (修好了, 弄好) counts only when
         it is said, not asked (上次不是修好了吗, 弄好了没有) or denied (没修好): a question about an
         earlier repair beside a hazard in progress makes it no risk."""
-        lo = max(0, start - self.context)
-        span = text[lo : start + self.context + 6]
+        span = self._span(text, start)
         for cue in self.risk_cues:
             at = span.find(cue)
             while at >= 0:
-                if cue not in self._resolution_risk_cues or not self._asked_or_denied(span, at, cue):
+                if cue not in self._resolution_risk_cues or not _asked_or_denied(span, at, cue):
                     return True
                 at = span.find(cue, at + 1)
         return False
 
-    @staticmethod
-    def _asked_or_denied(span: str, at: int, cue: str) -> bool:
-        after = span[at + len(cue) : at + len(cue) + 3]
-        before = span[max(0, at - 2) : at]
-        asked = any(q in after for q in ("吗", "么", "没", "?", "？")) or "不是" in span[max(0, at - 5) : at]
-        return asked or any(n in before for n in ("没", "不", "未"))
+    def _span(self, text: str, start: int) -> str:
+        """The text the cues around a hit at `start` are read in."""
+        return text[max(0, start - self.context) : start + self.context + 6]
 
     def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
-        span = text[max(0, start - self.context) : start + self.context + 6]
+        span = self._span(text, start)
         return any(cue in span for cue in cues)
 
     def _present(self, text: str, start: int) -> bool:
         """A present cue near the hit, not one that says it is over (现在好了, 现在没了)."""
-        lo = max(0, start - self.context)
-        span = text[lo : start + self.context + 6]
+        span = self._span(text, start)
         for cue in self.present_cues:
             at = span.find(cue)
             while at >= 0:
@@ -297,6 +290,14 @@ def _by_first_char(terms: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         if term:
             index.setdefault(term[0], []).append(term)
     return {char: tuple(group) for char, group in index.items()}
+
+
+def _asked_or_denied(text: str, at: int, cue: str) -> bool:
+    """A resolution cue (修好了) at `at` that is asked (修好了吗, 修好没有, 上次不是修好了) or denied
+    (没修好), so it says nothing is over."""
+    after = text[at + len(cue) : at + len(cue) + 3]
+    asked = any(q in after for q in ("吗", "没", "未", "么", "不", "?", "？")) or "不是" in text[max(0, at - 5) : at]
+    return asked or any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未"))
 
 
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
