@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .text import ascii_bounded, normalize
+from .text import amount, ascii_bounded, normalize
 
 Modality = Literal["now", "past", "risk", "planned"]
 DEFAULT_FILE = "hazards.yaml"
@@ -310,7 +310,8 @@ def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
             continue
         start = text.find(term)
         while start >= 0:
-            if ascii_bounded(text, start, len(term)):  # 120 is no call for an ambulance inside room 1203
+            # 120 is no call for an ambulance inside room 1203, nor in 维修费120元
+            if ascii_bounded(text, start, len(term)) and not amount(text, start, len(term)):
                 found.append((term, start))
             start = text.find(term, start + 1)
     return found

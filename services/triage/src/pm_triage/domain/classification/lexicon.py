@@ -72,11 +72,14 @@ class Rule:
     category: str | None = None
     category_weight: float = 0.0
     referral: str | None = None
+    window: int = 0  # > 0: every group's term within this many characters of the first group's
 
     def matches(self, text: str) -> list[str] | None:
         """The first matching term of each group, or None when the rule does not fire."""
         if any(term in text for term in self.none):
             return None
+        if self.window:
+            return self._near_match(text)
         found: list[str] = []
         for group in self.all:
             term = next((t for t in group if t in text), None)
@@ -84,6 +87,24 @@ class Rule:
                 return None
             found.append(term)
         return found
+
+    def _near_match(self, text: str) -> list[str] | None:
+        """Every group's term near one occurrence of a first-group term (燃气管 … 怪味 forty
+        characters apart is no gas smell)."""
+        for anchor in self.all[0]:
+            at = text.find(anchor)
+            while at >= 0:
+                span = text[max(0, at - self.window) : at + len(anchor) + self.window]
+                found = [anchor]
+                for group in self.all[1:]:
+                    term = next((t for t in group if t in span), None)
+                    if term is None:
+                        break
+                    found.append(term)
+                else:
+                    return found
+                at = text.find(anchor, at + 1)
+        return None
 
 
 @dataclass(frozen=True)
@@ -153,7 +174,9 @@ def compile_lexicon(data: dict[str, Any]) -> CompiledLexicon:
             emotional_matcher=TermMatcher(emotional_terms),
             urgent_threshold=float(urgency.get("threshold", 3)),
             negators=tuple(norm(t) for t in urgency.get("negators") or ()),
-            urgent_combos=tuple(_rule(r, norm) for r in urgency.get("combos") or ()),
+            urgent_combos=tuple(
+                _rule(r, norm, int(urgency.get("combo_window", 0))) for r in urgency.get("combos") or ()
+            ),
             scope_group_threshold=float(scope.get("group_threshold", 2.5)),
             scope_default=str(scope.get("default", "estate")),
             scope_personal=tuple(norm(t) for t in scope.get("personal_markers") or ()),
@@ -169,7 +192,7 @@ def compile_lexicon(data: dict[str, Any]) -> CompiledLexicon:
         raise LexiconError(f"invalid triage lexicon: {exc!r}") from exc
 
 
-def _rule(spec: dict[str, Any], norm: Any) -> Rule:
+def _rule(spec: dict[str, Any], norm: Any, window: int = 0) -> Rule:
     return Rule(
         name=str(spec["name"]),
         all=tuple(tuple(norm(t) for t in group) for group in spec["all"]),
@@ -178,6 +201,7 @@ def _rule(spec: dict[str, Any], norm: Any) -> Rule:
         category=spec.get("category"),
         category_weight=float(spec.get("category_weight", 0.0)),
         referral=spec.get("referral"),
+        window=int(spec.get("window", window)),
     )
 
 

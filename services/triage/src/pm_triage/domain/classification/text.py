@@ -74,7 +74,7 @@ class TermMatcher(Generic[P]):
         while i < n:
             step = 1
             for term, payload in self._index.get(text[i], ()):
-                if text.startswith(term, i) and ascii_bounded(text, i, len(term)):
+                if text.startswith(term, i) and ascii_bounded(text, i, len(term)) and not amount(text, i, len(term)):
                     hits.append(Hit(term, i, payload))
                     step = len(term)
                     break
@@ -92,6 +92,21 @@ def ascii_bounded(text: str, start: int, length: int) -> bool:
         return False
     end = start + length
     return not (_is_ascii_alnum(text[end - 1]) and end < len(text) and _is_ascii_alnum(text[end]))
+
+
+_UNIT_AFTER = re.compile(r"\s*(元|块|毛|角|多块|cash|rmb|yuan|平|米|斤|公斤|个|次|天|分钟|小时|号|室|户|%|块钱)")
+_PRICE_BEFORE = ("费", "价", "¥", "$", "收了", "收", "交了", "付了", "花了", "共", "要了", "给了")
+
+
+def amount(text: str, start: int, length: int) -> bool:
+    """A number that is an amount or a measure (维修费120元, 收了 120 cash, 120平), not a phone
+    number such as 120 or 110: a unit right after it or a price word right before it."""
+    if not text[start : start + length].isdigit():
+        return False
+    if _UNIT_AFTER.match(text, start + length):
+        return True
+    before = text[max(0, start - 3) : start].rstrip()
+    return any(before.endswith(word) for word in _PRICE_BEFORE)
 
 
 def preceded_by(text: str, start: int, prefixes: Iterable[str], window: int = 3) -> bool:

@@ -1,0 +1,89 @@
+"""Release 9 (docs/triage.md): a cue counts only in its context — a combination's terms near each
+other, a number that is an amount, a seller at the door, a first-aid course, a past event said to be
+over by its release (放出来了) or by what came after (事后)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pm_triage.domain.classification import Classifier, rules
+from pm_triage.domain.classification.hazards import HazardRules
+from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
+
+pytestmark = pytest.mark.unit
+
+LEXICON = compile_lexicon(load_default_lexicon())
+HAZARDS = HazardRules.default(LEXICON.replacements)
+
+
+def _norm(text: str) -> str:
+    return Classifier(LEXICON).normalized(text)
+
+
+def _combos(text: str) -> set[str]:
+    return {e.feature for e in rules.urgent_cues(LEXICON, _norm(text)).evidence if e.feature.startswith("rule:")}
+
+
+def _triggers(text: str) -> set[str]:
+    return {e.value for e in rules.urgent_cues(LEXICON, _norm(text)).evidence if e.feature == "urgency:urgent"}
+
+
+def _families(text: str) -> set[str]:
+    return {h.family for h in HAZARDS.find(_norm(text))}
+
+
+def test_a_combination_needs_its_terms_near_each_other() -> None:
+    far = "刚才闻到楼道里有股怪味，后来发现是谁家在熬中药，不是燃气味，不过你们有空也来看看燃气管放个心"
+    assert "rule:gas_leak" not in _combos(far)
+    assert "rule:gas_leak" in _combos("厨房燃气管那里一股怪味，越来越重")
+    assert "rule:lift_entrapment" in _combos("3号楼电梯停在半中间，我妈被关在里面了")
+
+
+@pytest.mark.parametrize("text", ["师傅修完写着维修费120元，没盖章", "结果师傅收了 120 cash，说周末加价", "房子120平"])
+def test_an_amount_is_no_emergency_number(text: str) -> None:
+    assert "120" not in _triggers(text)
+    assert "person" not in _families(text)
+
+
+def test_an_emergency_number_still_counts() -> None:
+    assert "120" in _triggers("老人倒在楼道里了，快打120")
+    assert "person" in _families("快打120，人不行了")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "最近小区里来了几个推销保健品的，挨家挨户敲门，老人一个人在家的都不敢开门",
+        "小区门禁形同虚设，推销的跟着业主尾随进来",
+    ],
+)
+def test_a_seller_at_the_door_is_no_intruder(text: str) -> None:
+    assert "violence" not in _families(text)
+
+
+def test_a_seller_with_a_weapon_still_is() -> None:
+    assert "violence" in _families("有个推销的拿着刀在楼道里威胁老人")
+
+
+@pytest.mark.parametrize(
+    "text", ["能不能请社区医院来办一次急救讲座，教一下心肺复苏", "建议组织一次消防和急救培训，教大家用灭火器"]
+)
+def test_a_first_aid_course_and_an_extinguisher_are_no_emergency(text: str) -> None:
+    assert "person" not in _families(text)
+    assert not _triggers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "前天电梯关了我爸十来分钟，后来维保的来放出来了，这两天一直正常，我想看看维保记录",
+        "上回电梯停了把我关里面，结果四十分钟才来人，事后也没个道歉，这态度我要投诉",
+    ],
+)
+def test_a_past_entrapment_said_to_be_over_is_not_urgent(text: str) -> None:
+    # rules only (no model): the lexicon's lift trigger must not fire on an event that is over
+    assert Classifier(LEXICON).classify(text).urgency != "urgent"
+
+
+def test_an_entrapment_now_is_urgent_on_the_rules_alone() -> None:
+    assert Classifier(LEXICON).classify("电梯把我关在里面了，快来人").urgency == "urgent"
