@@ -37,6 +37,8 @@ def test_a_combination_needs_its_terms_near_each_other() -> None:
     assert "rule:gas_leak" not in _combos(far)
     assert "rule:gas_leak" in _combos("厨房燃气管那里一股怪味，越来越重")
     assert "rule:lift_entrapment" in _combos("3号楼电梯停在半中间，我妈被关在里面了")
+    # a pipe and its burst stay one signal however far apart (the window is gas_leak's alone)
+    assert "rule:pipe_burst" in _combos("我家厨房水管，就是灶台下面靠墙那根老的铸铁的，刚才突然爆了")
 
 
 @pytest.mark.parametrize("text", ["师傅修完写着维修费120元，没盖章", "结果师傅收了 120 cash，说周末加价", "房子120平"])

@@ -174,9 +174,7 @@ def compile_lexicon(data: dict[str, Any]) -> CompiledLexicon:
             emotional_matcher=TermMatcher(emotional_terms),
             urgent_threshold=float(urgency.get("threshold", 3)),
             negators=tuple(norm(t) for t in urgency.get("negators") or ()),
-            urgent_combos=tuple(
-                _rule(r, norm, int(urgency.get("combo_window", 0))) for r in urgency.get("combos") or ()
-            ),
+            urgent_combos=tuple(_rule(r, norm) for r in urgency.get("combos") or ()),
             scope_group_threshold=float(scope.get("group_threshold", 2.5)),
             scope_default=str(scope.get("default", "estate")),
             scope_personal=tuple(norm(t) for t in scope.get("personal_markers") or ()),
@@ -192,7 +190,7 @@ def compile_lexicon(data: dict[str, Any]) -> CompiledLexicon:
         raise LexiconError(f"invalid triage lexicon: {exc!r}") from exc
 
 
-def _rule(spec: dict[str, Any], norm: Any, window: int = 0) -> Rule:
+def _rule(spec: dict[str, Any], norm: Any) -> Rule:
     return Rule(
         name=str(spec["name"]),
         all=tuple(tuple(norm(t) for t in group) for group in spec["all"]),
@@ -201,7 +199,7 @@ def _rule(spec: dict[str, Any], norm: Any, window: int = 0) -> Rule:
         category=spec.get("category"),
         category_weight=float(spec.get("category_weight", 0.0)),
         referral=spec.get("referral"),
-        window=int(spec.get("window", window)),
+        window=int(spec.get("window", 0)),
     )
 
 
