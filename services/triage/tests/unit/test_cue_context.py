@@ -89,3 +89,18 @@ def test_a_past_entrapment_said_to_be_over_is_not_urgent(text: str) -> None:
 
 def test_an_entrapment_now_is_urgent_on_the_rules_alone() -> None:
     assert Classifier(LEXICON).classify("电梯把我关在里面了，快来人").urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("阳台栏杆一推就晃 孩子正趴上面", "height"),
+        ("地库入口那块吊顶的铝扣板被车刮下来一条，剩下的连着电线吊着", "structure"),
+    ],
+)
+def test_a_child_on_a_moving_railing_and_a_panel_scraped_down(text: str, family: str) -> None:
+    assert family in _families(text)
+
+
+def test_a_railing_that_moves_with_nobody_on_it_is_no_person_at_height() -> None:
+    assert "height" not in _families("小区门口护栏一推就晃")
