@@ -43,6 +43,8 @@ TRAINING_SETS = (
     SERVICE_ROOT / "corpus/owner_train_r7.tsv",  # 898 more, written for release 7 (owner_dev_r7.tsv: their dev side)
     SERVICE_ROOT / "corpus/owner_train_r7b.tsv",  # 650 more, release 7's second batch (owner_dev_r7b.tsv)
     SERVICE_ROOT / "corpus/owner_train_r8.tsv",  # 681 more, written for release 8 (owner_dev_r8.tsv)
+    SERVICE_ROOT / "corpus/owner_train_r9.tsv",  # 656 more, written for release 9 (owner_dev_r9.tsv)
+    SERVICE_ROOT / "corpus/owner_train_r9b.tsv",  # 174 more, release 9's category boundaries (owner_dev_r9b.tsv)
 )
 CALIBRATION_SET = SERVICE_ROOT / "corpus/dev.tsv"
 ALARM_URGENT_WEIGHT = 3.0  # class weight of urgent rows in the alarm (recall first)
