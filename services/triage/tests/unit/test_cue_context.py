@@ -104,3 +104,43 @@ def test_a_child_on_a_moving_railing_and_a_panel_scraped_down(text: str, family:
 
 def test_a_railing_that_moves_with_nobody_on_it_is_no_person_at_height() -> None:
     assert "height" not in _families("小区门口护栏一推就晃")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["楼道烟感一直滴滴叫，一分钟叫一下，没冒烟也没啥味，应该是没电了", "走廊的烟感一直在叫，估计是电池没电了"],
+)
+def test_a_smoke_detectors_flat_battery_is_no_supply_cut(text: str) -> None:
+    assert "outage" not in _families(text)
+    assert Classifier(LEXICON).classify(text).urgency != "urgent"  # the lexicon's 没电 reads it alike
+
+
+def test_a_supply_cut_beside_a_smoke_detector_still_is() -> None:
+    assert "outage" in _families("整栋楼突然停电了，烟感也在叫，电梯里有没有人不知道")
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("楼道里的蟑螂越来越多，晚上开灯墙上能看到好几只在爬", "height"),
+        ("我们楼28层手机信号特别差，打电话都得跑到阳台上，能不能装个基站", "height"),
+        ("寄存在前台的钥匙，师傅去拿说找不着了", "fire"),
+        ("去年刚交的房，卫生间墙角一直往外渗水，瓷砖缝都黑了", "outage"),
+    ],
+)
+def test_pests_base_stations_lost_keys_and_mould_are_no_hazard(text: str, family: str) -> None:
+    assert family not in _families(text)
+
+
+def test_a_child_at_a_window_still_is_at_height() -> None:
+    assert "height" in _families("孩子爬到窗台外面了，快来人")
+
+
+def test_cigarette_ends_are_litter() -> None:
+    assert not _triggers("商铺楼的楼梯间地上全是烟头和槟榔渣，好几天都没人扫了")
+    assert "全是烟" in _triggers("楼道里全是烟，看不清路")
+
+
+def test_a_person_talked_down_yesterday_is_over() -> None:
+    text = "上周有个小孩在我们楼天台边上坐着，后来被家长带下去了，这事你们知道吗"
+    assert Classifier(LEXICON).classify(text).urgency != "urgent"

@@ -149,7 +149,7 @@ class Classifier:
         """A lexicon trigger (or a combination rule's first term) that is not inside a described
         risk and not an announced cut or drill (停电检修的通知, 消防演练警报会响)."""
         start = text.find(first)
-        if self._hazards.modality_at(text, start) == "risk":
+        if self._hazards.modality_at(text, start) == "risk" or self._hazards.excused(text, first):
             return False
         planned = self._hazards.planned_at
         return not (planned(text, first, start) or planned(text, last, text.find(last)))

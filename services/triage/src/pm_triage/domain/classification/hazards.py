@@ -54,6 +54,8 @@ class Family:
     flames: tuple[str, ...] = ()  # ... unless it is one of these (着火, 火苗, 点着)
     announced: tuple[str, ...] = ()  # states that an announcement nearby makes planned (警报…响 in a drill)
     announcements: tuple[str, ...] = ()  # the family's own announcement cues (演练, 测试); default: planned
+    excuses: tuple[str, ...] = ()  # the states a benign source excuses (default: every state but flames)
+    benign_anywhere: bool = False  # a benign source anywhere in the raw text (烟感 … 没电: its battery)
 
 
 class HazardRules:
@@ -92,6 +94,8 @@ class HazardRules:
                 flames=norm(body.get("flames")),
                 announced=norm(body.get("announced")),
                 announcements=norm(body.get("announcements")),
+                excuses=norm(body.get("excuses")),
+                benign_anywhere=bool(body.get("benign_anywhere", False)),
             )
             for name, body in (spec.get("families") or {}).items()
         )
@@ -131,7 +135,7 @@ class HazardRules:
         for state, start in _occurrences(text, family.alone):
             if self._negated(text, start, family.objects):
                 continue
-            if family.benign and self._near(text, start, family.benign) and not any(f in state for f in family.flames):
+            if self._excused(family, state, start, text, raw):
                 continue
             # a haze (有烟, 好呛) near a smoker (抽烟, masked as neutral: read on the raw text) is the
             # smoker's; smoke pouring out (浓烟, 冒黑烟) is not excused, and a drill stays planned
@@ -157,8 +161,34 @@ class HazardRules:
                     continue
                 if state in family.weak and not self._near(text, s_start, self.presence_cues):
                     continue
+                if family.benign and self._near(text, min(o_start, s_start), family.benign):  # 蟑螂在墙上爬
+                    continue
+                if s_start < o_start and _not_this(text, o_start):  # 臭鸡蛋的味道，不是燃气
+                    continue
                 best = _prefer(best, self._hit(family, obj, state, min(o_start, s_start), text))
         return best
+
+    def excused(self, text: str, term: str) -> bool:
+        """A lexicon trigger that is a family's state alone excused by a benign source (没电 of a
+        smoke detector's battery), as the hazard rules read the same state."""
+        masked = self._mask(text)
+        start = masked.find(term)
+        if start < 0:  # inside a neutral phrase (电池没电): read where it stands in the raw text
+            start = text.find(term)
+        return start >= 0 and any(
+            term in family.alone and self._excused(family, term, start, masked, text) for family in self.families
+        )
+
+    def _excused(self, family: Family, state: str, start: int, text: str, raw: str) -> bool:
+        """A harmless source near a state alone (烧纸 → 烟很大), unless the state is a flame; a family
+        may name the states its sources excuse and read them anywhere in the raw text."""
+        if not family.benign or any(f in state for f in family.flames):
+            return False
+        if family.excuses and state not in family.excuses:
+            return False
+        if family.benign_anywhere:
+            return any(b in raw for b in family.benign)
+        return self._near(text, start, family.benign)
 
     def _hit(self, family: Family, obj: str, state: str, start: int, text: str) -> HazardHit:
         modality = self.modality_at(text, start)
@@ -298,6 +328,13 @@ def _asked_or_denied(text: str, at: int, cue: str) -> bool:
     after = text[at + len(cue) : at + len(cue) + 3]
     asked = any(q in after for q in ("吗", "没", "未", "么", "不", "?", "？")) or "不是" in text[max(0, at - 5) : at]
     return asked or any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未"))
+
+
+def _not_this(text: str, start: int) -> bool:
+    """The object at `start` is said not to be the source (不是燃气, 不像煤气), not hedged (是不是煤气)
+    and not missing (没有井盖 is the hazard itself)."""
+    before = text[max(0, start - 5) : start].replace(" ", "")
+    return before.endswith(("不是", "不像", "并非")) and not before.endswith("是不是")
 
 
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .text import TermMatcher, normalize
+from .text import TermMatcher, normalize, preceded_by
 
 DEFAULT_LEXICON_FILE = "lexicon.yaml"
 
@@ -74,12 +74,13 @@ class Rule:
     referral: str | None = None
     window: int = 0  # > 0: every group's term within this many characters of the first group's
 
-    def matches(self, text: str) -> list[str] | None:
-        """The first matching term of each group, or None when the rule does not fire."""
+    def matches(self, text: str, negators: tuple[str, ...] = ()) -> list[str] | None:
+        """The first matching term of each group, or None when the rule does not fire. A windowed
+        rule skips a first-group term that one of `negators` precedes (不是燃气)."""
         if any(term in text for term in self.none):
             return None
         if self.window:
-            return self._near_match(text)
+            return self._near_match(text, negators)
         found: list[str] = []
         for group in self.all:
             term = next((t for t in group if t in text), None)
@@ -88,12 +89,15 @@ class Rule:
             found.append(term)
         return found
 
-    def _near_match(self, text: str) -> list[str] | None:
+    def _near_match(self, text: str, negators: tuple[str, ...]) -> list[str] | None:
         """Every group's term near one occurrence of a first-group term (燃气管 … 怪味 forty
         characters apart is no gas smell)."""
         for anchor in self.all[0]:
             at = text.find(anchor)
             while at >= 0:
+                if preceded_by(text, at, negators):
+                    at = text.find(anchor, at + 1)
+                    continue
                 span = text[max(0, at - self.window) : at + len(anchor) + self.window]
                 found = [anchor]
                 for group in self.all[1:]:

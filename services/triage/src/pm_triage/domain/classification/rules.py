@@ -60,7 +60,7 @@ def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
             damp += weight
             cues.evidence.append(Evidence(feature="urgency:damper", value=hit.term, weight=weight))
     for rule in lex.urgent_combos:
-        found = rule.matches(masked)
+        found = rule.matches(masked, lex.negators)
         if found is None or _state_negated(masked, found[-1], lex.negators):
             continue
         base += rule.weight
