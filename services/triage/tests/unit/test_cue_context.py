@@ -144,3 +144,27 @@ def test_cigarette_ends_are_litter() -> None:
 def test_a_person_talked_down_yesterday_is_over() -> None:
     text = "上周有个小孩在我们楼天台边上坐着，后来被家长带下去了，这事你们知道吗"
     assert Classifier(LEXICON).classify(text).urgency != "urgent"
+
+
+@pytest.mark.parametrize(
+    "text", ["交那么多钱图个啥？？？你们自己摸着良心想想", "你们这个物业安全上一塌糊涂，早晚要出人命，等着瞧吧"]
+)
+def test_a_rant_without_a_matter_has_no_facts(text: str) -> None:
+    assert rules.no_facts(LEXICON, _norm(text), max(rules.category_terms(LEXICON, _norm(text))[0].values()))
+
+
+def test_a_rant_that_names_a_matter_has_facts() -> None:
+    text = _norm("隔壁养的狗每天晚上叫，说了也是白说")
+    assert rules.no_facts(LEXICON, text, max(rules.category_terms(LEXICON, text)[0].values())) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["物业把楼顶租给运营商装基站，每年的租金收到哪去了", "移动在楼顶装基站的时候把天台防水层凿穿了，顶楼渗水"]
+)
+def test_a_base_station_on_the_estates_roof_is_the_estates_affair(text: str) -> None:
+    assert rules.outside_duties(LEXICON, _norm(text)) is None
+
+
+def test_a_phone_signal_is_the_operators() -> None:
+    found = rules.outside_duties(LEXICON, _norm("家里手机信号特别差，能不能让移动公司来装个基站"))
+    assert found is not None and found[1].name.startswith("telecom")
