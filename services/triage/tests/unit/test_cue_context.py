@@ -168,3 +168,11 @@ def test_a_base_station_on_the_estates_roof_is_the_estates_affair(text: str) -> 
 def test_a_phone_signal_is_the_operators() -> None:
     found = rules.outside_duties(LEXICON, _norm("家里手机信号特别差，能不能让移动公司来装个基站"))
     assert found is not None and found[1].name.startswith("telecom")
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [("前天配电箱冒火花，已经两天了还没修好", "electric"), ("昨天电梯关了人，已经一天了都没修好", "lift")],
+)
+def test_a_repair_denied_after_a_present_cue_keeps_the_hazard_now(text: str, family: str) -> None:
+    assert any(h.family == family and h.modality == "now" for h in HAZARDS.find(_norm(text)))

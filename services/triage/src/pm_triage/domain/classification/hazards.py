@@ -256,7 +256,13 @@ class HazardRules:
     def _resolved_after(self, span: str, at: int) -> bool:
         """The clause a present cue opens says the danger is over (已经自己关阀找人修好了, 已经灭了)."""
         clause = re.split(r"[，。！？!?,;；]", span[at:], maxsplit=1)[0][:14]
-        return any(word in clause for word in self.resolved_cues)
+        for word in self.resolved_cues:  # ... said, not denied or asked (现在还没修好, 已经弄好了吗)
+            found = clause.find(word)
+            while found >= 0:
+                if not _asked_or_denied(clause, found, word):
+                    return True
+                found = clause.find(word, found + 1)
+        return False
 
     def _negated(self, text: str, start: int, objects: tuple[str, ...] = ()) -> bool:
         """A negator right before the state, or before the noun phrase it ends (没有[煤气]味,
