@@ -213,11 +213,8 @@ class HazardRules:
         for cue in self.resolved_cues:
             if cue in _WEAK_RESOLUTIONS:
                 continue
-            at = text.find(cue, start, stop)
-            while at >= 0:
-                if not _asked_or_denied(text, at, cue):
-                    return True
-                at = text.find(cue, at + 1, stop)
+            if _said(text, cue, start, stop):
+                return True
         return False
 
     def _risk_near(self, text: str, start: int) -> bool:
@@ -225,13 +222,7 @@ class HazardRules:
         it is said, not asked (上次不是修好了吗, 弄好了没有) or denied (没修好): a question about an
         earlier repair beside a hazard in progress makes it no risk."""
         span = self._span(text, start)
-        for cue in self.risk_cues:
-            at = span.find(cue)
-            while at >= 0:
-                if cue not in self._resolution_risk_cues or not _asked_or_denied(span, at, cue):
-                    return True
-                at = span.find(cue, at + 1)
-        return False
+        return any(_said(span, cue) if cue in self._resolution_risk_cues else cue in span for cue in self.risk_cues)
 
     def _span(self, text: str, start: int) -> str:
         """The text the cues around a hit at `start` are read in."""
@@ -256,13 +247,7 @@ class HazardRules:
     def _resolved_after(self, span: str, at: int) -> bool:
         """The clause a present cue opens says the danger is over (已经自己关阀找人修好了, 已经灭了)."""
         clause = re.split(r"[，。！？!?,;；]", span[at:], maxsplit=1)[0][:14]
-        for word in self.resolved_cues:  # ... said, not denied or asked (现在还没修好, 已经弄好了吗)
-            found = clause.find(word)
-            while found >= 0:
-                if not _asked_or_denied(clause, found, word):
-                    return True
-                found = clause.find(word, found + 1)
-        return False
+        return any(_said(clause, word) for word in self.resolved_cues)  # not 现在还没修好, 已经弄好了吗
 
     def _negated(self, text: str, start: int, objects: tuple[str, ...] = ()) -> bool:
         """A negator right before the state, or before the noun phrase it ends (没有[煤气]味,
@@ -334,6 +319,16 @@ def _asked_or_denied(text: str, at: int, cue: str) -> bool:
     after = text[at + len(cue) : at + len(cue) + 3]
     asked = any(q in after for q in ("吗", "没", "未", "么", "不", "?", "？")) or "不是" in text[max(0, at - 5) : at]
     return asked or any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未"))
+
+
+def _said(text: str, cue: str, lo: int = 0, hi: int | None = None) -> bool:
+    """`cue` occurs in text[lo:hi] at least once neither asked nor denied (``_asked_or_denied``)."""
+    at = text.find(cue, lo, hi)
+    while at >= 0:
+        if not _asked_or_denied(text, at, cue):
+            return True
+        at = text.find(cue, at + 1, hi)
+    return False
 
 
 def _not_this(text: str, start: int) -> bool:

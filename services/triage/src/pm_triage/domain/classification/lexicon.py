@@ -95,18 +95,10 @@ class Rule:
         for anchor in self.all[0]:
             at = text.find(anchor)
             while at >= 0:
-                if preceded_by(text, at, negators):
-                    at = text.find(anchor, at + 1)
-                    continue
                 span = text[max(0, at - self.window) : at + len(anchor) + self.window]
-                found = [anchor]
-                for group in self.all[1:]:
-                    term = next((t for t in group if t in span), None)
-                    if term is None:
-                        break
-                    found.append(term)
-                else:
-                    return found
+                found = [next((t for t in group if t in span), None) for group in self.all[1:]]
+                if not preceded_by(text, at, negators) and None not in found:
+                    return [anchor, *(t for t in found if t is not None)]
                 at = text.find(anchor, at + 1)
         return None
 
