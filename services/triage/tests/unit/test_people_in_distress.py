@@ -1,0 +1,69 @@
+"""Release 10 (docs/triage.md): a person in danger told by the signs, not by a diagnosis or the
+word 急救 — breath, chest, a stroke's face and speech, a goodbye message, a fall to the floor, a
+child or a confused elder gone, a baby shut in a car, a man following someone home; and the
+figurative twins that stay ordinary (电梯里闷得喘不过气)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pm_triage.domain.classification import Classifier
+from pm_triage.domain.classification.hazards import HazardRules
+from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
+
+pytestmark = pytest.mark.unit
+
+LEXICON = compile_lexicon(load_default_lexicon())
+HAZARDS = HazardRules.default(LEXICON.replacements)
+RULES = Classifier(LEXICON)
+
+
+def _now(text: str) -> set[str]:
+    return {h.family for h in HAZARDS.find(RULES.normalized(text)) if h.modality == "now"}
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("我妈在客厅沙发上突然喘不过气来，脸都白了，8栋1102", "person"),
+        ("楼下老李坐在台阶上捂着胸口疼得直冒汗，叫他也说不出几个字", "person"),
+        ("我爷爷吃着吃着饭说话含糊了，左手也抬不起来", "person"),
+        ("隔壁小伙子在朋友圈发了一句活不下去了，人就联系不上了", "person"),
+        ("3单元门口有个阿姨摔倒在地，扶她她说腿动不了", "person"),
+        ("孩子刚才自己跑出去玩，到现在没找到，五岁，穿蓝衣服", "person"),
+        ("我外公有点糊涂，刚刚自己开门出去了，手机也没带", "person"),
+        ("B区车位那辆白车车里闷着一个小孩，车窗关着，太阳正晒", "person"),
+        ("送外卖的小哥在电梯口抽搐，嘴角歪着，旁边没人认识他", "person"),
+        ("有个男的从公交站一直跟我到小区门口，我现在不敢回家", "violence"),
+        ("a dog in the lobby is attacking kids, one got bitten and is bleeding", "violence"),
+    ],
+)
+def test_a_person_in_danger_told_by_the_signs_is_a_hazard_now(text: str, family: str) -> None:
+    assert family in _now(text)
+    assert RULES.classify(text).urgency == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "夏天电梯里一点风都没有，闷得人喘不过气，能不能修一下空调",
+        "房间朝西，下午太闷了透不过气，想问问能不能装遮阳棚",
+    ],
+)
+def test_a_stuffy_room_takes_ones_breath_only_in_a_manner_of_speaking(text: str) -> None:
+    assert "person" not in _now(text)
+    assert RULES.classify(text).urgency != "urgent"
+
+
+def test_a_stroke_that_is_over_is_no_emergency_now() -> None:
+    assert "person" not in _now("我爸上个月中风，现在已经出院了，想问问小区能不能装扶手")
+
+
+def test_someone_at_home_who_answers_neither_phone_nor_door_is_urgent() -> None:
+    text = "我奶奶一个人住12栋，早上起就联系不上了，平常都会回我，麻烦你们的人去敲门看一下，她血压高"
+    assert RULES.classify(text).urgency == "urgent"
+
+
+def test_a_care_request_for_someday_is_not() -> None:
+    text = "我爸一个人住，以后万一电话没人接，你们能不能帮忙去敲门看看，想先登记一下"
+    assert RULES.classify(text).urgency != "urgent"
