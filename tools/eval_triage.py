@@ -68,6 +68,8 @@ SETS = {
     "owner-dev-r10": ROOT / "services/triage/corpus/owner_dev_r10.tsv",
     "owner-train-r11": ROOT / "services/triage/corpus/owner_train_r11.tsv",
     "owner-dev-r11": ROOT / "services/triage/corpus/owner_dev_r11.tsv",
+    "owner-train-r12": ROOT / "services/triage/corpus/owner_train_r12.tsv",
+    "owner-dev-r12": ROOT / "services/triage/corpus/owner_dev_r12.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",
