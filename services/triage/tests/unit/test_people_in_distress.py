@@ -34,6 +34,11 @@ def _now(text: str) -> set[str]:
         ("我外公有点糊涂，刚刚自己开门出去了，手机也没带", "person"),
         ("B区车位那辆白车车里闷着一个小孩，车窗关着，太阳正晒", "person"),
         ("送外卖的小哥在电梯口抽搐，嘴角歪着，旁边没人认识他", "person"),
+        ("在楼下买个菜，一转身孙女就不见了，三岁，我到处喊", "person"),
+        ("球场边那个大爷一直在出汗，跟他说话答非所问，脸色煞白", "person"),
+        ("领鸡蛋的队伍太挤，前面一个老人被挤倒了，后面的还在推", "person"),
+        ("我被人从外面反锁在地下室了，手机只剩一格电", "person"),
+        ("两个男的在车库出口扭打在一起，一个满脸通红", "violence"),
         ("有个男的从公交站一直跟我到小区门口，我现在不敢回家", "violence"),
         ("a dog in the lobby is attacking kids, one got bitten and is bleeding", "violence"),
     ],
@@ -67,3 +72,13 @@ def test_someone_at_home_who_answers_neither_phone_nor_door_is_urgent() -> None:
 def test_a_care_request_for_someday_is_not() -> None:
     text = "我爸一个人住，以后万一电话没人接，你们能不能帮忙去敲门看看，想先登记一下"
     assert RULES.classify(text).urgency != "urgent"
+
+
+def test_a_faint_said_to_be_over_is_no_emergency_now() -> None:
+    over = "前天健身房有个人晕倒，后来醒了，家里人接回去了"  # over: a risk, not a past event for review
+    assert {h.modality for h in HAZARDS.find(RULES.normalized(over)) if h.family == "person"} == {"risk"}
+    assert "person" in _now("健身房有个人刚刚晕倒了，叫不醒")
+
+
+def test_money_taken_by_someone_who_vanished_is_no_missing_person() -> None:
+    assert "person" not in _now("在群里团购，收了我五百块钱人就不见了")
