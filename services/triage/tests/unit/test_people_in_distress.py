@@ -82,3 +82,11 @@ def test_a_faint_said_to_be_over_is_no_emergency_now() -> None:
 
 def test_money_taken_by_someone_who_vanished_is_no_missing_person() -> None:
     assert "person" not in _now("在群里团购，收了我五百块钱人就不见了")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["昨晚车库有两个人打架，后来警察来把人带走了，想调一下监控", "前天楼下邻居吵架动手了，派出所来调解了，今天想问问物业怎么看"],
+)
+def test_a_fight_whose_aftermath_is_told_is_over(text: str) -> None:
+    assert {h.modality for h in HAZARDS.find(RULES.normalized(text)) if h.family == "violence"} == {"risk"}
