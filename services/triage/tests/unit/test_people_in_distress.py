@@ -86,7 +86,20 @@ def test_money_taken_by_someone_who_vanished_is_no_missing_person() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["昨晚车库有两个人打架，后来警察来把人带走了，想调一下监控", "前天楼下邻居吵架动手了，派出所来调解了，今天想问问物业怎么看"],
+    [
+        "昨晚车库有两个人打架，后来警察来把人带走了，想调一下监控",
+        "前天楼下邻居吵架动手了，派出所来调解了，今天想问问物业怎么看",
+    ],
 )
 def test_a_fight_whose_aftermath_is_told_is_over(text: str) -> None:
     assert {h.modality for h in HAZARDS.find(RULES.normalized(text)) if h.family == "violence"} == {"risk"}
+
+
+def test_what_came_next_is_no_future_risk() -> None:
+    # 以后 narrating what happened after (not "in the future"); 现在没 of someone still not back
+    assert "person" in _now("他从单杠上摔下来以后就没起来，手脚没感觉")
+    assert RULES.classify("我外婆有认知障碍，早上出去买菜，到现在没回来，电话也没带").urgency == "urgent"
+
+
+def test_a_confused_elder_who_might_wander_off_someday_is_not_urgent() -> None:
+    assert RULES.classify("我妈有轻度老年痴呆，万一哪天自己出门了，你们能不能帮忙留意").urgency != "urgent"

@@ -222,7 +222,9 @@ class HazardRules:
         it is said, not asked (上次不是修好了吗, 弄好了没有) or denied (没修好): a question about an
         earlier repair beside a hazard in progress makes it no risk."""
         span = self._span(text, start)
-        return any(_said(span, cue) if cue in self._resolution_risk_cues else cue in span for cue in self.risk_cues)
+        return any(
+            _said(span, cue) if cue in self._resolution_risk_cues else _future(span, cue) for cue in self.risk_cues
+        )
 
     def _span(self, text: str, start: int) -> str:
         """The text the cues around a hit at `start` are read in."""
@@ -329,6 +331,26 @@ def _said(text: str, cue: str, lo: int = 0, hi: int | None = None) -> bool:
             return True
         at = text.find(cue, at + 1, hi)
     return False
+
+
+def _future(span: str, cue: str) -> bool:
+    """`cue` occurs in span as a risk, not as narration: 以后 that tells what came next (撞倒以后就没
+    起来), 现在没 of someone still missing (到现在没回来) is none."""
+    then = _NOT_A_RISK_WHEN_FOLLOWED_BY.get(cue)
+    if then is None:
+        return cue in span
+    at = span.find(cue)
+    while at >= 0:
+        if not span.startswith(then, at + len(cue)):
+            return True
+        at = span.find(cue, at + 1)
+    return False
+
+
+_NOT_A_RISK_WHEN_FOLLOWED_BY = {
+    "以后": ("就", "才", "便", "又", "一直", "马上", "立刻"),
+    "现在没": ("回来", "回家", "找到", "见到", "看到", "消息", "动静", "联系上", "人接", "人应", "反应", "醒", "出来"),
+}
 
 
 def _not_this(text: str, start: int) -> bool:
