@@ -45,6 +45,8 @@ TRAINING_SETS = (
     SERVICE_ROOT / "corpus/owner_train_r8.tsv",  # 681 more, written for release 8 (owner_dev_r8.tsv)
     SERVICE_ROOT / "corpus/owner_train_r9.tsv",  # 656 more, written for release 9 (owner_dev_r9.tsv)
     SERVICE_ROOT / "corpus/owner_train_r9b.tsv",  # 174 more, release 9's category boundaries (owner_dev_r9b.tsv)
+    SERVICE_ROOT / "corpus/owner_train_r11.tsv",  # 416 more, release 10's rare emergencies, people in distress
+    SERVICE_ROOT / "corpus/owner_train_r12.tsv",  # 301 more, release 10's people in danger, threats (owner_dev_r12)
 )
 CALIBRATION_SET = SERVICE_ROOT / "corpus/dev.tsv"
 ALARM_URGENT_WEIGHT = 3.0  # class weight of urgent rows in the alarm (recall first)

@@ -19,7 +19,8 @@ from pm_triage.evaluation import figures
 pytestmark = pytest.mark.unit
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-# release-9 figures on the owner dev sets (tuned on, never trained on), a little below what shipped
+# release-10 figures on the owner dev sets (tuned on, never trained on), a little below what shipped;
+# r11 and r14 dev keep their known urgent misses (docs/triage.md, release 10)
 OWNER_DEV_FLOORS = {
     "owner_dev_r5.tsv": {
         "urgent_recall": 0.98,
@@ -62,6 +63,36 @@ OWNER_DEV_FLOORS = {
         "scope_accuracy": 0.86,
         "out_of_scope_recall": 0.5,
         "category_accuracy": 0.78,
+    },
+    "owner_dev_r10.tsv": {
+        "urgent_recall": 0.98,
+        "scope_accuracy": 0.88,
+        "out_of_scope_recall": 0.87,
+        "category_accuracy": 0.9,
+    },
+    "owner_dev_r11.tsv": {
+        "urgent_recall": 0.96,
+        "scope_accuracy": 0.88,
+        "out_of_scope_recall": 0.66,
+        "category_accuracy": 0.79,
+    },
+    "owner_dev_r12.tsv": {
+        "urgent_recall": 0.98,
+        "scope_accuracy": 0.9,
+        "out_of_scope_recall": 0.8,
+        "category_accuracy": 0.89,
+    },
+    "owner_dev_r13.tsv": {
+        "urgent_recall": 0.98,
+        "scope_accuracy": 0.8,
+        "out_of_scope_recall": 0.7,
+        "category_accuracy": 0.92,
+    },
+    "owner_dev_r14.tsv": {
+        "urgent_recall": 0.94,
+        "scope_accuracy": 0.88,
+        "out_of_scope_recall": 0.8,
+        "category_accuracy": 0.85,
     },
 }
 
