@@ -28,7 +28,7 @@ def _now(text: str) -> set[str]:
         ("我妈在客厅沙发上突然喘不过气来，脸都白了，8栋1102", "person"),
         ("楼下老李坐在台阶上捂着胸口疼得直冒汗，叫他也说不出几个字", "person"),
         ("我爷爷吃着吃着饭说话含糊了，左手也抬不起来", "person"),
-        ("隔壁小伙子在朋友圈发了一句活不下去了，人就联系不上了", "person"),
+        ("隔壁小伙子在群里说他吃了一整瓶安眠药，人就联系不上了", "person"),
         ("3单元门口有个阿姨摔倒在地，扶她她说腿动不了", "person"),
         ("孩子刚才自己跑出去玩，到现在没找到，五岁，穿蓝衣服", "person"),
         ("我外公有点糊涂，刚刚自己开门出去了，手机也没带", "person"),
@@ -39,7 +39,6 @@ def _now(text: str) -> set[str]:
         ("领鸡蛋的队伍太挤，前面一个老人被挤倒了，后面的还在推", "person"),
         ("我被人从外面反锁在地下室了，手机只剩一格电", "person"),
         ("两个男的在车库出口扭打在一起，一个满脸通红", "violence"),
-        ("有个男的从公交站一直跟我到小区门口，我现在不敢回家", "violence"),
         ("a dog in the lobby is attacking kids, one got bitten and is bleeding", "violence"),
     ],
 )
@@ -52,7 +51,7 @@ def test_a_person_in_danger_told_by_the_signs_is_a_hazard_now(text: str, family:
     "text",
     [
         "夏天电梯里一点风都没有，闷得人喘不过气，能不能修一下空调",
-        "房间朝西，下午太闷了透不过气，想问问能不能装遮阳棚",
+        "房间朝西，下午闷得透不过气，想问问能不能装遮阳棚",
     ],
 )
 def test_a_stuffy_room_takes_ones_breath_only_in_a_manner_of_speaking(text: str) -> None:
@@ -61,7 +60,9 @@ def test_a_stuffy_room_takes_ones_breath_only_in_a_manner_of_speaking(text: str)
 
 
 def test_a_stroke_that_is_over_is_no_emergency_now() -> None:
-    assert "person" not in _now("我爸上个月中风，现在已经出院了，想问问小区能不能装扶手")
+    text = "我爸上个月中风了，现在已经出院了，想问问小区能不能装扶手"
+    assert "person" not in _now(text)
+    assert RULES.classify(text).urgency != "urgent"
 
 
 def test_someone_at_home_who_answers_neither_phone_nor_door_is_urgent() -> None:
@@ -80,8 +81,59 @@ def test_a_faint_said_to_be_over_is_no_emergency_now() -> None:
     assert "person" in _now("健身房有个人刚刚晕倒了，叫不醒")
 
 
-def test_money_taken_by_someone_who_vanished_is_no_missing_person() -> None:
-    assert "person" not in _now("在群里团购，收了我五百块钱人就不见了")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客服一直跟我说马上派人修，到现在也没修好",
+        "保安跟我到车库看了，说监控坏了",
+        "业主们在群里喊着要打官司",
+        "楼道灯坏了一个月，晚上都不敢上楼",
+        "装修太吵了，下班都不敢回家",
+        "电梯坏了，只能让儿子过来接我",
+        "配电箱里的电线扭在一起",
+        "压得我喘不过气",
+        "这噪音再吵下去我真活不下去了",
+        "我爸中风好几年了，电梯坏了下不了楼",
+        "我妈有低血糖，想问问小区有没有便利店",
+        "我车钥匙锁车里了",
+        "垃圾房的门从外面锁上了",
+        "绿化带被人踩踏得不成样子",
+        "快递箱被人划开一个口子",
+        "打电话给物业都找不到人了",
+        "道闸不开，喊了半天没人听见",
+        "吵得我每天吃了安眠药都睡不着",
+        "暖气不热，冻得手脚没感觉",
+        "the radiators need bleeding",
+        "the bill nearly gave me a heart attack",
+        "my mom fainted yesterday, she is fine now",
+        "楼上漏水，我爸去敲门没人应，能不能帮忙联系业主",
+        "我奶奶家的水表坏了，打电话没人接，麻烦派人去看看",
+        "我爸失智，护工带他出门了遛弯，小区路灯太暗",
+        "在群里团购，收了我五百块钱人就不见了",
+    ],
+)
+def test_everyday_talk_that_borrows_the_words_of_distress_is_no_emergency(text: str) -> None:
+    assert RULES.classify(text).urgency != "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸昨天晚上摔倒了，到现在叫不醒，不知道有没有大碍",  # a question is no "it's over"
+        "昨天下午孩子不见了，监控看到被一个男的带走了",  # taken away by a man, not by the police
+        "家里太闷了，我妈哮喘犯了喘不过气，药找不到",  # a stuffy room does not excuse an attack
+        "摔下来以后，就一直躺着不动",
+        "晚上十点以后车库里有两个人在打架",
+    ],
+)
+def test_what_only_looks_like_an_ending_or_a_figure_of_speech_stays_urgent(text: str) -> None:
+    assert RULES.classify(text).urgency == "urgent"
+
+
+def test_nothing_wrong_now_is_over_in_any_dialect() -> None:
+    # 而家冇事 (Cantonese) normalises to 现在没有事: 现在没(有) + 事 ends the danger
+    text = "花园那个井盖上个月不见了，后来换了个新的，而家冇事"
+    assert "pit" not in _now(text)
 
 
 @pytest.mark.parametrize(
@@ -103,3 +155,9 @@ def test_what_came_next_is_no_future_risk() -> None:
 
 def test_a_confused_elder_who_might_wander_off_someday_is_not_urgent() -> None:
     assert RULES.classify("我妈有轻度老年痴呆，万一哪天自己出门了，你们能不能帮忙留意").urgency != "urgent"
+
+
+def test_a_stranger_following_someone_who_is_afraid_is_urgent() -> None:
+    result = RULES.classify("有个男的从公交站一直跟我到小区门口，我现在不敢回家")
+    assert result.urgency == "urgent"
+    assert RULES.classify("有个男的从公交站一直跟我到小区门口，原来是新来的快递员").urgency != "urgent"

@@ -220,10 +220,13 @@ class HazardRules:
     def _risk_near(self, text: str, start: int) -> bool:
         """A risk cue near the hit. A cue that says the danger is over (修好了, 弄好) counts only when
         it is said, not asked (上次不是修好了吗, 弄好了没有) or denied (没修好): a question about an
-        earlier repair beside a hazard in progress makes it no risk."""
+        earlier repair beside a hazard in progress makes it no risk. 以后 and 现在没 count only as a
+        risk, not as narration (``_risk_cue_in``)."""
         span = self._span(text, start)
+        lo, hi = max(0, start - self.context), start + self.context + 6
         return any(
-            _said(span, cue) if cue in self._resolution_risk_cues else _future(span, cue) for cue in self.risk_cues
+            _said(span, cue) if cue in self._resolution_risk_cues else _risk_cue_in(text, cue, lo, hi)
+            for cue in self.risk_cues
         )
 
     def _span(self, text: str, start: int) -> str:
@@ -333,24 +336,28 @@ def _said(text: str, cue: str, lo: int = 0, hi: int | None = None) -> bool:
     return False
 
 
-def _future(span: str, cue: str) -> bool:
-    """`cue` occurs in span as a risk, not as narration: 以后 that tells what came next (撞倒以后就没
-    起来), 现在没 of someone still missing (到现在没回来) is none."""
-    then = _NOT_A_RISK_WHEN_FOLLOWED_BY.get(cue)
-    if then is None:
-        return cue in span
-    at = span.find(cue)
+def _risk_cue_in(text: str, cue: str, lo: int, hi: int) -> bool:
+    """`cue` occurs in text[lo:hi] as a risk, not as narration: 以后 right after an event (撞倒以后就没
+    起来, 摔下来以后，一直躺着, 十点以后) tells what came next; 现在没 tells that a danger is over only
+    when what follows is one (现在没事了, 现在没味了), not someone still missing (到现在没回来). The
+    characters around an occurrence are read in the whole text, not in the window."""
+    at = text.find(cue, lo, hi)
     while at >= 0:
-        if not span.startswith(then, at + len(cue)):
+        if cue == "以后":
+            if not (at > 0 and text[at - 1] in _AFTER_AN_EVENT):
+                return True
+        elif cue == "现在没":
+            rest = at + len(cue) + (1 if text.startswith("有", at + len(cue)) else 0)  # 现在没(有)事
+            if text.startswith(_OVER_NOW, rest):
+                return True
+        else:
             return True
-        at = span.find(cue, at + 1)
+        at = text.find(cue, at + 1, hi)
     return False
 
 
-_NOT_A_RISK_WHEN_FOLLOWED_BY = {
-    "以后": ("就", "才", "便", "又", "一直", "马上", "立刻"),
-    "现在没": ("回来", "回家", "找到", "见到", "看到", "消息", "动静", "联系上", "人接", "人应", "反应", "醒", "出来"),
-}
+_AFTER_AN_EVENT = frozenset("倒来去下了着完到住开走掉进出回家点")  # 撞倒以后, 摔下来以后, 趴着以后, 十点以后
+_OVER_NOW = ("事", "味", "问题", "危险", "什么", "烟", "火", "响", "漏", "了")  # 现在没事了, 现在没味了
 
 
 def _not_this(text: str, start: int) -> bool:
