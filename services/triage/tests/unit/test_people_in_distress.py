@@ -161,3 +161,10 @@ def test_a_stranger_following_someone_who_is_afraid_is_urgent() -> None:
     result = RULES.classify("有个男的从公交站一直跟我到小区门口，我现在不敢回家")
     assert result.urgency == "urgent"
     assert RULES.classify("有个男的从公交站一直跟我到小区门口，原来是新来的快递员").urgency != "urgent"
+
+
+def test_a_past_cue_at_the_start_of_a_long_sentence_dates_its_event() -> None:
+    text = "前天晚上九点多我下班回来的时候看到地库B区有两个男的打架，后来保安过来把他们劝开了，想调下监控"
+    assert {h.modality for h in HAZARDS.find(RULES.normalized(text)) if h.family == "violence"} == {"risk"}
+    # a new sentence that starts now is not dated by the one before it
+    assert "violence" in _now("前天就跟你们说过楼下那家人脾气不好。两个男的在楼下打架，一个拿着棍子")

@@ -200,9 +200,18 @@ class HazardRules:
             return "now"
         if self._risk_near(text, start):
             return "risk"
-        if self._near(text, start, self.past_cues):
+        if self._near(text, start, self.past_cues) or self._past_in_sentence(text, start):
             return "risk" if self._resolved_later(text, start) else "past"
         return "now"
+
+    def _past_in_sentence(self, text: str, start: int) -> bool:
+        """A past cue earlier in the hit's own sentence (昨晚十一点多小区里两拨人在篮球场打架): the
+        sentence tells one event, however long its run-up, unless a later word brings it to today
+        (上周贴过通知，可今天毫无征兆地停电了)."""
+        begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+        run_up = text[begin:start]
+        last = max((run_up.rfind(cue) for cue in self.past_cues), default=-1)
+        return last >= 0 and not any(word in run_up[last:] for word in _TODAY)
 
     def _resolved_later(self, text: str, start: int) -> bool:
         """A past event the text goes on to say is over, later in its sentence or the next (前天电梯
@@ -298,6 +307,7 @@ class HazardRules:
 
 _SENTENCE_END = re.compile(r"[。！？!?]+")
 _HAZE = frozenset({"有烟", "好呛", "呛死"})
+_TODAY = ("今天", "今早", "今晚", "今儿", "今日", "这会儿", "刚才", "刚刚", "现在", "此刻", "眼下")
 _WEAK_RESOLUTIONS = frozenset({"好了", "没事", "修了", "出来了"})  # too common to end a past event far away
 
 GAP = "…"  # in a term: up to GAP_CHARS characters of anything (冒…烟 matches 冒出好多烟)
