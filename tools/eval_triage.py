@@ -74,6 +74,8 @@ SETS = {
     "owner-dev-r13": ROOT / "services/triage/corpus/owner_dev_r13.tsv",
     "owner-train-r14": ROOT / "services/triage/corpus/owner_train_r14.tsv",
     "owner-dev-r14": ROOT / "services/triage/corpus/owner_dev_r14.tsv",
+    "owner-train-r15": ROOT / "services/triage/corpus/owner_train_r15.tsv",
+    "owner-dev-r15": ROOT / "services/triage/corpus/owner_dev_r15.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",
