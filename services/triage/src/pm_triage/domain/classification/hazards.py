@@ -231,16 +231,21 @@ class HazardRules:
         it is said, not asked (上次不是修好了吗, 弄好了没有) or denied (没修好): a question about an
         earlier repair beside a hazard in progress makes it no risk. 以后 and 现在没 count only as a
         risk, not as narration (``_risk_cue_in``)."""
-        span = self._span(text, start)
-        lo, hi = max(0, start - self.context), start + self.context + 6
+        lo, hi = self._bounds(start)
+        span = text[lo:hi]
         return any(
             _said(span, cue) if cue in self._resolution_risk_cues else _risk_cue_in(text, cue, lo, hi)
             for cue in self.risk_cues
         )
 
+    def _bounds(self, start: int) -> tuple[int, int]:
+        """Where the text the cues around a hit at `start` are read in begins and ends."""
+        return max(0, start - self.context), start + self.context + 6
+
     def _span(self, text: str, start: int) -> str:
         """The text the cues around a hit at `start` are read in."""
-        return text[max(0, start - self.context) : start + self.context + 6]
+        lo, hi = self._bounds(start)
+        return text[lo:hi]
 
     def _near(self, text: str, start: int, cues: tuple[str, ...]) -> bool:
         span = self._span(text, start)
