@@ -64,12 +64,14 @@ def full_vocabulary(texts: Iterable[str]) -> dict[str, int]:
     return vocab
 
 
-def char_grams(text: str, sizes: Iterable[int] = (1, 2, 3)) -> set[str]:
+def char_grams(text: str, sizes: Iterable[int] = (1, 2, 3)) -> list[str]:
+    """The distinct n-grams in the order they occur (a set's order changes with the hash seed, and
+    so would the order of tied evidence)."""
     body = _DIGITS.sub("0", content_chars(text))
-    grams: set[str] = set()
+    grams: dict[str, None] = {}
     for n in sizes:
-        grams.update(body[i : i + n] for i in range(len(body) - n + 1))
-    return grams
+        grams.update(dict.fromkeys(body[i : i + n] for i in range(len(body) - n + 1)))
+    return list(grams)
 
 
 def features(text: str, hazards: Iterable[HazardHit], segmenter: Segmenter) -> dict[str, float]:

@@ -386,7 +386,9 @@ def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     index = _by_first_char(terms)
     chars = set(text)
-    for term in (t for char in chars & index.keys() for t in index[char]):
+    # the terms in their own order (a set's order changes with each process's hash seed, and the
+    # first hit of a modality is the one kept, so its evidence would too)
+    for term in (t for char, group in index.items() if char in chars for t in group):
         if GAP in term:
             found.extend((m.group(0), m.start()) for m in _pattern(term).finditer(text))
             continue
