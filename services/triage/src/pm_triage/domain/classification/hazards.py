@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .text import amount, ascii_bounded, normalize
+from .text import amount, ascii_bounded, asked_whether, normalize
 
 Modality = Literal["now", "past", "risk", "planned"]
 DEFAULT_FILE = "hazards.yaml"
@@ -133,7 +133,7 @@ class HazardRules:
     def _family_hit(self, family: Family, text: str, raw: str) -> HazardHit | None:
         best: HazardHit | None = None
         for state, start in _occurrences(text, family.alone):
-            if self._negated(text, start, family.objects):
+            if self._negated(text, start, family.objects) or asked_whether(text, start, state):
                 continue
             if self._excused(family, state, start, text, raw):
                 continue
@@ -276,6 +276,9 @@ class HazardRules:
             before = text[max(0, at - 5) : at].replace(" ", "")
             if any(before.endswith(n) for n in self.negators):
                 return True
+            # 不 right before the phrase (它不咬人, 不冒烟了), not a question's (是不是, 会不会漏电)
+            if before.endswith("不") and not before.endswith(_ASKING_NOT):
+                return True
         return False
 
     def _denied_phrase(self, text: str, o_start: int, obj: str, family: Family) -> bool:
@@ -380,6 +383,9 @@ def _not_this(text: str, start: int) -> bool:
     and not missing (没有井盖 is the hazard itself)."""
     before = text[max(0, start - 5) : start].replace(" ", "")
     return before.endswith(("不是", "不像", "并非")) and not before.endswith("是不是")
+
+
+_ASKING_NOT = ("是不", "会不", "能不", "要不", "可不", "好不", "行不")  # A不A: a question, not a denial
 
 
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:
