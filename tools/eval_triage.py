@@ -76,6 +76,8 @@ SETS = {
     "owner-dev-r14": ROOT / "services/triage/corpus/owner_dev_r14.tsv",
     "owner-train-r15": ROOT / "services/triage/corpus/owner_train_r15.tsv",
     "owner-dev-r15": ROOT / "services/triage/corpus/owner_dev_r15.tsv",
+    "owner-train-r16": ROOT / "services/triage/corpus/owner_train_r16.tsv",
+    "owner-dev-r16": ROOT / "services/triage/corpus/owner_dev_r16.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",
