@@ -10,7 +10,7 @@ version string. Supervisors' overrides are folded in by the retraining command i
 
 Usage::
 
-    .venv/bin/python tools/train_triage.py [--train PATH ...] [--out PATH] [--c 4.0] [--alarm-weight 3]
+    .venv/bin/python tools/train_triage.py [--train PATH ...] [--out PATH] [--c 2.0] [--alarm-weight 3]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pm_triage.training import (  # noqa: E402
     ALARM_URGENT_WEIGHT,
     CALIBRATION_SET,
     MATTER_OUT_WEIGHT,
+    MODEL_C,
     TRAINING_SETS,
     Featurizer,
     calibrate,
@@ -43,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, nargs="+", default=list(TRAINING_SETS))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--c", type=float, default=4.0, help="inverse L2 regularisation strength")
+    parser.add_argument("--c", type=float, default=MODEL_C, help="inverse L2 regularisation strength")
     parser.add_argument("--alarm-weight", type=float, default=ALARM_URGENT_WEIGHT, help="urgent class weight")
     parser.add_argument("--matter-weight", type=float, default=MATTER_OUT_WEIGHT, help="out-of-scope class weight")
     args = parser.parse_args()
