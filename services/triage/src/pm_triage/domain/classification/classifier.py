@@ -187,8 +187,9 @@ class Classifier:
             scores = {c: math.log(max(proba.get(c, 0.0), 1e-6)) + weight * lexical[c] for c in CATEGORIES}
             scores["other"] -= self._policy.other_penalty
         if lead is not None and lead.category in scores:
-            scores[lead.category] += self._policy.hazard_category_bias
-            evidence.append(Evidence(feature=f"category:{lead.category}", value=f"hazard:{lead.family}", weight=1.5))
+            bias = self._policy.hazard_category_bias
+            scores[lead.category] += bias
+            evidence.append(Evidence(feature=f"category:{lead.category}", value=f"hazard:{lead.family}", weight=bias))
         category = max(CATEGORIES, key=lambda name: scores[name])
         if self._model is not None:
             for name, weight in self._model.category.strongest(feats, category):
