@@ -78,6 +78,9 @@ SETS = {
     "owner-dev-r15": ROOT / "services/triage/corpus/owner_dev_r15.tsv",
     "owner-train-r16": ROOT / "services/triage/corpus/owner_train_r16.tsv",
     "owner-dev-r16": ROOT / "services/triage/corpus/owner_dev_r16.tsv",
+    # composed by tools/gen_triage_corpus.py --extra-hazards p2 from a pool written in release 11 (not trained on)
+    "gen-p2-train": ROOT / "services/triage/corpus/gen_p2_train.tsv",
+    "gen-p2-dev": ROOT / "services/triage/corpus/gen_p2_dev.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",

@@ -9,7 +9,7 @@ composed only from its own side, so dev and test measure generalisation to unsee
 The test split is **frozen** (generated once before any model work, commit 4acf4da): only train and
 dev are rewritten unless ``--write-test`` (a new release's test set). See docs/triage-taxonomy.md.
 
-Usage: ``.venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out DIR] [--write-test]``
+Usage: ``.venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out DIR] [--write-test] [--extra-hazards NAME]``
 Columns: category, urgency, out_of_scope, scope, reason, text, source (``gen:<family>:<state>``, ``hand``).
 """
 
@@ -48,19 +48,28 @@ def side_of(pool: str, item: str) -> str:
     return "dev" if digest[1] % 5 == 0 else "train"
 
 
+def extra_side_of(pool: str, item: str) -> str:
+    """An extra hazard pool (written after the test split was frozen) has no test side: dev 1 in 5."""
+    return "dev" if hashlib.sha256(f"extra\x00{pool}\x00{item}".encode()).digest()[0] % 5 == 0 else "train"
+
+
 class Pools:
-    def __init__(self, folder: Path, side: str, rng: random.Random) -> None:
+    def __init__(self, folder: Path, side: str, rng: random.Random, hazards: str = "hazards.yaml") -> None:
         load = lambda name: yaml.safe_load((folder / name).read_text(encoding="utf-8"))  # noqa: E731
-        self.hazards: list[dict[str, Any]] = load("hazards.yaml")
+        self.hazards: list[dict[str, Any]] = load(hazards)
+        # the families' items of an extra pool are split by their own hash; registers keep theirs
+        self.extra = {f["family"] for f in self.hazards} if hazards != "hazards.yaml" else set()
         self.matters: list[dict[str, Any]] = load("matters.yaml")
         self.oos: list[dict[str, Any]] = load("out_of_scope.yaml")
         self.reg: dict[str, Any] = load("registers.yaml")
         self.special: dict[str, Any] = load("special.yaml")
-        merge_additions(self, load("additions.yaml"))
+        if not self.extra:
+            merge_additions(self, load("additions.yaml"))
         self.side, self.rng = side, rng
 
     def items(self, pool: str, values: list[str]) -> list[str]:
-        return [v for v in values if side_of(pool, v) == self.side]
+        split = extra_side_of if pool.split(":")[0] in self.extra else side_of
+        return [v for v in values if split(pool, v) == self.side]
 
     def pick(self, pool: str, values: list[str]) -> str | None:
         chosen = self.items(pool, values)
@@ -254,8 +263,10 @@ def special_rows(p: Pools, count: int) -> list[dict[str, str]]:
     return rows
 
 
-def generate(side: str, seed: int, n_hazard: int, n_matter: int, n_special: int) -> list[dict[str, str]]:
-    p = Pools(CORPUS / "pools", side, random.Random(seed))
+def generate(
+    side: str, seed: int, n_hazard: int, n_matter: int, n_special: int, hazards: str = "hazards.yaml"
+) -> list[dict[str, str]]:
+    p = Pools(CORPUS / "pools", side, random.Random(seed), hazards)
     rows = hazard_rows(p, n_hazard) + matter_rows(p, n_matter) + special_rows(p, n_special)
     seen: set[str] = set()
     unique = []
@@ -289,7 +300,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=CORPUS)
     parser.add_argument("--write-test", action="store_true", help="regenerate the frozen test split too")
+    parser.add_argument(
+        "--extra-hazards",
+        metavar="NAME",
+        help="compose hazard rows from the extra pool pools/hazards_NAME.yaml into gen_NAME_train.tsv and "
+        "gen_NAME_dev.tsv (its items split train / dev by their own hash; no test side)",
+    )
     args = parser.parse_args()
+    if args.extra_hazards:
+        extra(args.extra_hazards, args.seed, args.out)
+        return
     splits = {
         "train": generate("train", args.seed, 1600, 1000, 360),
         "dev": generate("dev", args.seed + 1, 320, 210, 100),
@@ -308,6 +328,17 @@ def main() -> None:
         urgent = sum(r["urgency"] == "urgent" for r in rows)
         oos = sum(r["out_of_scope"] == "1" for r in rows)
         print(f"{name}: {len(rows)} rows ({urgent} urgent, {oos} out of scope)")
+
+
+def extra(name: str, seed: int, out: Path) -> None:
+    pool = f"hazards_{name}.yaml"
+    train = generate("train", seed, 1500, 0, 0, pool)
+    seen = {r["text"] for r in train}
+    dev = [r for r in generate("dev", seed + 1, 400, 0, 0, pool) if r["text"] not in seen]
+    for split, rows in (("train", train), ("dev", dev)):
+        write_tsv(out / f"gen_{name}_{split}.tsv", rows)
+        urgent = sum(r["urgency"] == "urgent" for r in rows)
+        print(f"gen_{name}_{split}: {len(rows)} rows ({urgent} urgent)")
 
 
 if __name__ == "__main__":
