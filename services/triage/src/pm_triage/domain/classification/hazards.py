@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .text import amount, ascii_bounded, asked_whether, normalize
+from .text import amount, ascii_bounded, normalize
 
 Modality = Literal["now", "past", "risk", "planned"]
 DEFAULT_FILE = "hazards.yaml"
@@ -133,7 +133,7 @@ class HazardRules:
     def _family_hit(self, family: Family, text: str, raw: str) -> HazardHit | None:
         best: HazardHit | None = None
         for state, start in _occurrences(text, family.alone):
-            if self._negated(text, start, family.objects) or asked_whether(text, start, state):
+            if self._negated(text, start, family.objects, state):
                 continue
             if self._excused(family, state, start, text, raw):
                 continue
@@ -146,7 +146,7 @@ class HazardRules:
                 hit = HazardHit(family.name, family.category, family.life_safety, "", state, "planned", start)
             best = _prefer(best, hit)
         for state, start in _occurrences(text, family.alone_now):  # only with a present cue (正在偷)
-            if self._near(text, start, self.present_cues) and not self._negated(text, start):
+            if self._near(text, start, self.present_cues) and not self._negated(text, start, state=state):
                 best = _prefer(best, self._hit(family, "", state, start, text))
         for obj, o_start in _occurrences(text, family.objects):
             lo, hi = max(0, o_start - self.window), o_start + len(obj) + self.window
@@ -155,7 +155,7 @@ class HazardRules:
                 s_start = lo + s_rel
                 if s_start < o_start + len(obj) and s_start + len(state) > o_start:
                     continue  # the state overlaps the object itself
-                if self._negated(text, s_start, family.objects) or self._negated(text, min(o_start, s_start)):
+                if self._negated(text, s_start, family.objects, state) or self._negated(text, min(o_start, s_start)):
                     continue
                 if self._denied_phrase(text, o_start, obj, family):  # 有股怪味，没有煤气味
                     continue
@@ -268,7 +268,7 @@ class HazardRules:
         clause = re.split(r"[，。！？!?,;；]", span[at:], maxsplit=1)[0][:14]
         return any(_said(clause, word) for word in self.resolved_cues)  # not 现在还没修好, 已经弄好了吗
 
-    def _negated(self, text: str, start: int, objects: tuple[str, ...] = ()) -> bool:
+    def _negated(self, text: str, start: int, objects: tuple[str, ...] = (), state: str | None = None) -> bool:
         """A negator right before the state, or before the noun phrase it ends (没有[煤气]味,
         不是[水管]爆了): the scope of a negation is the phrase it precedes, not the clause."""
         starts = [start] + [start - len(o) for o in objects if o and text.endswith(o, 0, start)]
@@ -276,10 +276,7 @@ class HazardRules:
             before = text[max(0, at - 5) : at].replace(" ", "")
             if any(before.endswith(n) for n in self.negators):
                 return True
-            # 不 right before the phrase (它不咬人, 不冒烟了), not a question's (是不是, 会不会漏电)
-            if before.endswith("不") and not before.endswith(_ASKING_NOT):
-                return True
-        return False
+        return state is not None and _denied_by_bu(text, start, state)
 
     def _denied_phrase(self, text: str, o_start: int, obj: str, family: Family) -> bool:
         """The object is the head of a denied object+state phrase (没有[煤气味]): it pairs with no
@@ -385,7 +382,16 @@ def _not_this(text: str, start: int) -> bool:
     return before.endswith(("不是", "不像", "并非")) and not before.endswith("是不是")
 
 
-_ASKING_NOT = ("是不", "会不", "能不", "要不", "可不", "好不", "行不")  # A不A: a question, not a denial
+_NOT_A_DENIAL = frozenset("这那是会能要可好行还")  # 这不着火了吗 (look:), 是不是, 会不会, 还不快来
+
+
+def _denied_by_bu(text: str, start: int, state: str) -> bool:
+    """不 touching the state itself (它不咬人, 不冒烟了) denies it; not 这不 (look: …), a question's
+    不 (是不是, 会不会), an A不A question (漏不漏电), nor a 不 across a pause (说不 起火了)."""
+    if start < 1 or text[start - 1] != "不":
+        return False
+    before = text[start - 2] if start >= 2 else ""
+    return before not in _NOT_A_DENIAL and before != state[0]
 
 
 def _occurrences(text: str, terms: tuple[str, ...]) -> list[tuple[str, int]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .lexicon import CompiledLexicon, Rule
 from .models import CATEGORIES, Evidence
-from .text import asked_whether, content_chars, preceded_by
+from .text import content_chars, preceded_by
 
 _EXCLAMATION_RUN = re.compile(r"!{2,}|[!?]{3,}")
 MAX_BOOST = 2.0
@@ -45,9 +45,7 @@ def urgent_cues(lex: CompiledLexicon, text: str) -> UrgencyCues:
     masked = text
     for hit in lex.urgency_matcher.find(text):
         kind, weight = hit.payload
-        negated = kind == "urgent" and (
-            preceded_by(text, hit.start, lex.negators) or asked_whether(text, hit.start, hit.term)
-        )
+        negated = kind == "urgent" and preceded_by(text, hit.start, lex.negators)
         if kind == "neutral" or negated:  # hidden from the combination rules too
             masked = masked[: hit.start] + "\u3000" * len(hit.term) + masked[hit.start + len(hit.term) :]
         if negated:

@@ -109,11 +109,6 @@ def amount(text: str, start: int, length: int) -> bool:
     return any(before.endswith(word) for word in _PRICE_BEFORE)
 
 
-def asked_whether(text: str, start: int, term: str) -> bool:
-    """A term that begins with 没 inside 有没有 (有没有水质报告, 家里有没有水): a question, no state."""
-    return term.startswith("没") and text[max(0, start - 1) : start] == "有"
-
-
 def preceded_by(text: str, start: int, prefixes: Iterable[str], window: int = 3) -> bool:
     """True if one of `prefixes` ends right before `start` (ignoring spaces) within `window`."""
     before = text[max(0, start - window - 2) : start].replace(" ", "")
