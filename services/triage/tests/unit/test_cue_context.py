@@ -5,15 +5,11 @@ over by its release (放出来了) or by what came after (事后)."""
 from __future__ import annotations
 
 import pytest
+from rules_kit import HAZARDS, LEXICON
 
 from pm_triage.domain.classification import Classifier, rules
-from pm_triage.domain.classification.hazards import HazardRules
-from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
 
 pytestmark = pytest.mark.unit
-
-LEXICON = compile_lexicon(load_default_lexicon())
-HAZARDS = HazardRules.default(LEXICON.replacements)
 
 
 def _norm(text: str) -> str:

@@ -6,20 +6,9 @@ their twins that stay ordinary."""
 from __future__ import annotations
 
 import pytest
-
-from pm_triage.domain.classification import Classifier
-from pm_triage.domain.classification.hazards import HazardRules
-from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
+from rules_kit import RULES, now_families
 
 pytestmark = pytest.mark.unit
-
-LEXICON = compile_lexicon(load_default_lexicon())
-HAZARDS = HazardRules.default(LEXICON.replacements)
-RULES = Classifier(LEXICON)
-
-
-def _now(text: str) -> set[str]:
-    return {h.family for h in HAZARDS.find(RULES.normalized(text)) if h.modality == "now"}
 
 
 @pytest.mark.parametrize(
@@ -34,7 +23,7 @@ def _now(text: str) -> set[str]:
     ],
 )
 def test_a_danger_in_progress_told_plainly(text: str, family: str) -> None:
-    assert family in _now(text)
+    assert family in now_families(text)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +47,7 @@ def test_a_danger_in_progress_told_plainly(text: str, family: str) -> None:
     ],
 )
 def test_the_ordinary_twins(text: str, family: str) -> None:
-    assert family not in _now(text)
+    assert family not in now_families(text)
 
 
 def test_a_car_under_a_tree_is_the_vehicle_s() -> None:

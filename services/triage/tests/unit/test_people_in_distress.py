@@ -6,20 +6,9 @@ figurative twins that stay ordinary (电梯里闷得喘不过气)."""
 from __future__ import annotations
 
 import pytest
-
-from pm_triage.domain.classification import Classifier
-from pm_triage.domain.classification.hazards import HazardRules
-from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
+from rules_kit import HAZARDS, RULES, now_families
 
 pytestmark = pytest.mark.unit
-
-LEXICON = compile_lexicon(load_default_lexicon())
-HAZARDS = HazardRules.default(LEXICON.replacements)
-RULES = Classifier(LEXICON)
-
-
-def _now(text: str) -> set[str]:
-    return {h.family for h in HAZARDS.find(RULES.normalized(text)) if h.modality == "now"}
 
 
 @pytest.mark.parametrize(
@@ -43,7 +32,7 @@ def _now(text: str) -> set[str]:
     ],
 )
 def test_a_person_in_danger_told_by_the_signs_is_a_hazard_now(text: str, family: str) -> None:
-    assert family in _now(text)
+    assert family in now_families(text)
     assert RULES.classify(text).urgency == "urgent"
 
 
@@ -55,13 +44,13 @@ def test_a_person_in_danger_told_by_the_signs_is_a_hazard_now(text: str, family:
     ],
 )
 def test_a_stuffy_room_takes_ones_breath_only_in_a_manner_of_speaking(text: str) -> None:
-    assert "person" not in _now(text)
+    assert "person" not in now_families(text)
     assert RULES.classify(text).urgency != "urgent"
 
 
 def test_a_stroke_that_is_over_is_no_emergency_now() -> None:
     text = "我爸上个月中风了，现在已经出院了，想问问小区能不能装扶手"
-    assert "person" not in _now(text)
+    assert "person" not in now_families(text)
     assert RULES.classify(text).urgency != "urgent"
 
 
@@ -78,7 +67,7 @@ def test_a_care_request_for_someday_is_not() -> None:
 def test_a_faint_said_to_be_over_is_no_emergency_now() -> None:
     over = "前天健身房有个人晕倒，后来醒了，家里人接回去了"  # over: a risk, not a past event for review
     assert {h.modality for h in HAZARDS.find(RULES.normalized(over)) if h.family == "person"} == {"risk"}
-    assert "person" in _now("健身房有个人刚刚晕倒了，叫不醒")
+    assert "person" in now_families("健身房有个人刚刚晕倒了，叫不醒")
 
 
 @pytest.mark.parametrize(
@@ -133,7 +122,7 @@ def test_what_only_looks_like_an_ending_or_a_figure_of_speech_stays_urgent(text:
 def test_nothing_wrong_now_is_over_in_any_dialect() -> None:
     # 而家冇事 (Cantonese) normalises to 现在没有事: 现在没(有) + 事 ends the danger
     text = "花园那个井盖上个月不见了，后来换了个新的，而家冇事"
-    assert "pit" not in _now(text)
+    assert "pit" not in now_families(text)
 
 
 @pytest.mark.parametrize(
@@ -149,7 +138,7 @@ def test_a_fight_whose_aftermath_is_told_is_over(text: str) -> None:
 
 def test_what_came_next_is_no_future_risk() -> None:
     # 以后 narrating what happened after (not "in the future"); 现在没 of someone still not back
-    assert "person" in _now("他从单杠上摔下来以后就没起来，手脚没感觉")
+    assert "person" in now_families("他从单杠上摔下来以后就没起来，手脚没感觉")
     assert RULES.classify("我外婆有认知障碍，早上出去买菜，到现在没回来，电话也没带").urgency == "urgent"
 
 
@@ -167,4 +156,4 @@ def test_a_past_cue_at_the_start_of_a_long_sentence_dates_its_event() -> None:
     text = "前天晚上九点多我下班回来的时候看到地库B区有两个男的打架，后来保安过来把他们劝开了，想调下监控"
     assert {h.modality for h in HAZARDS.find(RULES.normalized(text)) if h.family == "violence"} == {"risk"}
     # a new sentence that starts now is not dated by the one before it
-    assert "violence" in _now("前天就跟你们说过楼下那家人脾气不好。两个男的在楼下打架，一个拿着棍子")
+    assert "violence" in now_families("前天就跟你们说过楼下那家人脾气不好。两个男的在楼下打架，一个拿着棍子")

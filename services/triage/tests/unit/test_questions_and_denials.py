@@ -5,20 +5,9 @@ denies nothing. 水质 is a word: 有没有水质报告 holds no 没有水, whil
 from __future__ import annotations
 
 import pytest
-
-from pm_triage.domain.classification import Classifier
-from pm_triage.domain.classification.hazards import HazardRules
-from pm_triage.domain.classification.lexicon import compile_lexicon, load_default_lexicon
+from rules_kit import RULES, now_families
 
 pytestmark = pytest.mark.unit
-
-LEXICON = compile_lexicon(load_default_lexicon())
-HAZARDS = HazardRules.default(LEXICON.replacements)
-RULES = Classifier(LEXICON)
-
-
-def _now(text: str) -> set[str]:
-    return {h.family for h in HAZARDS.find(RULES.normalized(text)) if h.modality == "now"}
 
 
 @pytest.mark.parametrize(
@@ -29,7 +18,7 @@ def _now(text: str) -> set[str]:
     ],
 )
 def test_a_denied_or_asked_state_is_no_hazard(text: str, family: str) -> None:
-    assert family not in _now(text)
+    assert family not in now_families(text)
 
 
 def test_the_lexicon_trigger_inside_a_question_is_no_urgent_cue() -> None:
@@ -57,5 +46,5 @@ def test_the_lexicon_trigger_inside_a_question_is_no_urgent_cue() -> None:
     ],
 )
 def test_the_twins_stay_urgent(text: str, family: str) -> None:
-    assert family in _now(text)
+    assert family in now_families(text)
     assert RULES.classify(text).urgency == "urgent"
