@@ -63,6 +63,8 @@ class Pools:
         self.oos: list[dict[str, Any]] = load("out_of_scope.yaml")
         self.reg: dict[str, Any] = load("registers.yaml")
         self.special: dict[str, Any] = load("special.yaml")
+        # additions belong to the main pools: merged into an extra pool's families, their test-side
+        # phrases would be split anew by the extra pool's hash and reach its training side
         if not self.extra:
             merge_additions(self, load("additions.yaml"))
         self.side, self.rng = side, rng
