@@ -258,7 +258,7 @@ class HazardRules:
             at = span.find(cue)
             while at >= 0:
                 after = span[at + len(cue) : at + len(cue) + 3]
-                if not any(word in after for word in ("好", "没", "不", "正常")) and not self._resolved_after(span, at):
+                if not any(word in after for word in _OVER_AFTER_NOW) and not self._resolved_after(span, at):
                     return True
                 at = span.find(cue, at + 1)
         return False
@@ -310,6 +310,7 @@ class HazardRules:
         return False
 
 
+_OVER_AFTER_NOW = ("好", "没", "不", "正常", "恢复")  # 现在好了, 现在没了, 现在恢复了: over, not present
 _SENTENCE_END = re.compile(r"[。！？!?]+")
 _HAZE = frozenset({"有烟", "好呛", "呛死"})
 _TODAY = ("今天", "今早", "今晚", "今儿", "今日", "这会儿", "刚才", "刚刚", "现在", "此刻", "眼下")
@@ -371,7 +372,7 @@ def _risk_cue_in(text: str, cue: str, lo: int, hi: int) -> bool:
     return False
 
 
-_AFTER_AN_EVENT = frozenset("倒来去下了着完到住开走掉进出回家点")  # 撞倒以后, 摔下来以后, 趴着以后, 十点以后
+_AFTER_AN_EVENT = frozenset("倒来去下了着完到住开走掉进出回家点火")  # 撞倒以后, 摔下来以后, 十点以后, 熄火以后
 _OVER_NOW = ("事", "味", "问题", "危险", "什么", "烟", "火", "响", "漏", "了")  # 现在没事了, 现在没味了
 
 

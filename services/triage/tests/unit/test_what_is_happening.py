@@ -1,0 +1,61 @@
+"""Release 12 (docs/triage.md): dangers in progress told by what is happening — a fire spreading
+(烧过来), a threat (来收拾我), a car grazing someone (蹭到我妈), an open trench nobody fenced (坑口子
+张着, 没围), a façade tile flying down (飞下来), a breaker tripping and resetting (跳了又合), a cut told
+as 电突然断了 or 说停就停 — and their twins that stay ordinary: a near miss (差点撞到), a bus line cut,
+a transformer's normal hum, a barrier arm on a car roof, a cut or a cover said to be restored."""
+
+from __future__ import annotations
+
+import pytest
+from rules_kit import now_families
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("楼下电动车棚的火在往单元门口烧过来了", "fire"),
+        ("楼下有人摔酒瓶，喊着要找人算账", "violence"),
+        ("有个男的堵在我家门口，说等会儿带人来收拾我", "violence"),
+        ("楼上两口子打得砰砰的，吓死人", "violence"),
+        ("一辆电动车蹭到我妈了，骑车的人想跑", "vehicle"),
+        ("坡上停的车熄火以后往后溜了", "vehicle"),
+        ("小孩在车里乱摸，手刹没拉", "vehicle"),
+        ("施工坑口子张着，路灯也不亮", "pit"),
+        ("化粪池的盖子被人掀开了", "pit"),
+        ("外墙的瓷砖从楼上飞下来，砸在花坛里", "structure"),
+        ("卫生间吊顶鼓起来一大块，看着要塌", "structure"),
+        ("楼道的空开跳了又合，合了又跳，有股焦味", "electric"),
+        ("整栋楼的电突然断了", "outage"),
+        ("供水无缘无故停了，群里都在问", "outage"),
+        ("这么冷的天说停就停暖气", "outage"),
+        ("困了快半个小时了，按铃没人理", "lift"),
+        ("竹子被风吹得咔咔响，看着要倒", "tree"),
+        ("那棵树的树杈裂了一半，吊在人行道上面", "tree"),
+        ("冰面咔咔响，几个小孩还在上面跑", "person"),
+        ("路边挖的沟没围，我爸骑车栽进去了", "person"),
+    ],
+)
+def test_a_danger_told_by_what_is_happening(text: str, family: str) -> None:
+    assert family in now_families(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("前几天有辆车开得飞快，差点撞到我家孩子", "vehicle"),
+        ("楼上扔下来一个花盆，差点砸到人", "structure"),
+        ("楼上扔下来一个花盆，差点砸到人", "person"),
+        ("小区门口那趟公交说停就停了", "outage"),
+        ("变压器的嗡嗡声晚上挺吵的", "electric"),
+        ("道闸杆落下来砸到我车顶了", "structure"),
+        ("道闸杆落下来砸到我车顶了", "person"),
+        ("上周二次供水停了两天，现在恢复了", "outage"),
+        ("上周井盖丢了，后来补上了", "pit"),
+        ("化粪池盖那里没有警示牌，晚上看不清", "pit"),
+        ("师傅修电表箱的时候把网线剪断了", "gas"),
+    ],
+)
+def test_its_ordinary_twin(text: str, family: str) -> None:
+    assert family not in now_families(text)
