@@ -35,6 +35,10 @@ pytestmark = pytest.mark.unit
         ("那棵树的树杈裂了一半，吊在人行道上面", "tree"),
         ("冰面咔咔响，几个小孩还在上面跑", "person"),
         ("路边挖的沟没围，我爸骑车栽进去了", "person"),
+        ("孩子在超市门口玩，一转眼人没了，找了半天", "person"),
+        ("对门独居的阿姨三天都没见着人，门口的菜也没拿", "person"),
+        ("整栋楼怎么没电了，没看到任何停电通知", "outage"),
+        ("楼上阳台外面吊着半块防盗网，风一吹就响", "structure"),
     ],
 )
 def test_a_danger_told_by_what_is_happening(text: str, family: str) -> None:
@@ -55,6 +59,7 @@ def test_a_danger_told_by_what_is_happening(text: str, family: str) -> None:
         ("上周井盖丢了，后来补上了", "pit"),
         ("化粪池盖那里没有警示牌，晚上看不清", "pit"),
         ("师傅修电表箱的时候把网线剪断了", "gas"),
+        ("物业贴了明天停电的通知，几点开始", "outage"),
     ],
 )
 def test_its_ordinary_twin(text: str, family: str) -> None:

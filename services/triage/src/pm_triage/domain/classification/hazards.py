@@ -305,7 +305,7 @@ class HazardRules:
         for cue in cues:
             at = span.find(cue)
             denied = at >= 0 and any(n in span[at + len(cue) : at + len(cue) + 4] for n in ("没", "无"))  # 通知都没有
-            if at >= 0 and not denied and not any(n in span[max(0, at - 6) : at] for n in ("没", "无", "不")):
+            if at >= 0 and not denied and not any(n in span[max(0, at - 6) : at] for n in ("没", "无", "不", "任何")):
                 return True
         return False
 
