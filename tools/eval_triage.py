@@ -10,7 +10,8 @@ per release (``--sets test``) and report it as is (docs/triage.md). The **holdou
 (``corpus/holdout.tsv``, 440 hand-written texts with grade labels, frozen: its sha256 is checked
 here and by the unit tests) was written before the model work it reports on and is likewise run
 once per release, as is ``corpus/owner_eval.tsv`` (311 hand-written owner texts, frozen before the
-model changes of the release that added it); ``--errors`` lists a frozen set's misses only with
+model changes of the release that added it) and ``corpus/gen_p4_eval.tsv`` (1,899 rows composed from a
+hazard pool by a third independent writer, release 12); ``--errors`` lists a frozen set's misses only with
 ``--holdout-errors`` (they are then spent).
 ``--markdown`` prints the figures as the table of docs/triage.md.
 
@@ -18,7 +19,7 @@ Usage::
 
     .venv/bin/python tools/eval_triage.py                    # every set
     .venv/bin/python tools/eval_triage.py --sets train dev owner-train   # development (never a frozen set)
-    .venv/bin/python tools/eval_triage.py --sets test holdout owner_eval  # the frozen sets, once per release
+    .venv/bin/python tools/eval_triage.py --sets test holdout owner_eval gen_p4_eval  # frozen: once per release
     .venv/bin/python tools/eval_triage.py --sets dev fresh --errors
     .venv/bin/python tools/eval_triage.py FILE.tsv --model other_model.json
 """
@@ -78,9 +79,14 @@ SETS = {
     "owner-dev-r15": ROOT / "services/triage/corpus/owner_dev_r15.tsv",
     "owner-train-r16": ROOT / "services/triage/corpus/owner_train_r16.tsv",
     "owner-dev-r16": ROOT / "services/triage/corpus/owner_dev_r16.tsv",
-    # composed by tools/gen_triage_corpus.py --extra-hazards p2 from a pool written in release 11 (not trained on)
+    # composed by tools/gen_triage_corpus.py --extra-hazards p2 / p3 from pools written by independent
+    # writers in releases 11 and 12: trained on since release 12 (pm_triage.training.POOL_SETS)
     "gen-p2-train": ROOT / "services/triage/corpus/gen_p2_train.tsv",
     "gen-p2-dev": ROOT / "services/triage/corpus/gen_p2_dev.tsv",
+    "gen-p3-train": ROOT / "services/triage/corpus/gen_p3_train.tsv",
+    "gen-p3-dev": ROOT / "services/triage/corpus/gen_p3_dev.tsv",
+    # ... and p4 (a third writer, release 12) with --held-out: frozen, never trained on, run once per release
+    "gen_p4_eval": ROOT / "services/triage/corpus/gen_p4_eval.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
     "sample": ROOT / "services/triage/data/triage_dev.tsv",
     "holdout": ROOT / "services/triage/corpus/holdout.tsv",

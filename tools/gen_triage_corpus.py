@@ -9,7 +9,8 @@ composed only from its own side, so dev and test measure generalisation to unsee
 The test split is **frozen** (generated once before any model work, commit 4acf4da): only train and
 dev are rewritten unless ``--write-test`` (a new release's test set). See docs/triage-taxonomy.md.
 
-Usage: ``.venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out DIR] [--write-test] [--extra-hazards NAME]``
+Usage: ``.venv/bin/python tools/gen_triage_corpus.py [--seed 13] [--out DIR] [--write-test]``, or
+``… --extra-hazards NAME [--held-out]`` for an extra hazard pool (``pools/hazards_NAME.yaml``).
 Columns: category, urgency, out_of_scope, scope, reason, text, source (``gen:<family>:<state>``, ``hand``).
 """
 
@@ -308,9 +309,14 @@ def main() -> None:
         help="compose hazard rows from the extra pool pools/hazards_NAME.yaml into gen_NAME_train.tsv and "
         "gen_NAME_dev.tsv (its items split train / dev by their own hash; no test side)",
     )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="with --extra-hazards: write both sides into one gen_NAME_eval.tsv, a set that is never trained on",
+    )
     args = parser.parse_args()
     if args.extra_hazards:
-        extra(args.extra_hazards, args.seed, args.out)
+        extra(args.extra_hazards, args.seed, args.out, held_out=args.held_out)
         return
     splits = {
         "train": generate("train", args.seed, 1600, 1000, 360),
@@ -332,12 +338,13 @@ def main() -> None:
         print(f"{name}: {len(rows)} rows ({urgent} urgent, {oos} out of scope)")
 
 
-def extra(name: str, seed: int, out: Path) -> None:
+def extra(name: str, seed: int, out: Path, *, held_out: bool = False) -> None:
     pool = f"hazards_{name}.yaml"
     train = generate("train", seed, 1500, 0, 0, pool)
     seen = {r["text"] for r in train}
     dev = [r for r in generate("dev", seed + 1, 400, 0, 0, pool) if r["text"] not in seen]
-    for split, rows in (("train", train), ("dev", dev)):
+    splits = (("eval", train + dev),) if held_out else (("train", train), ("dev", dev))
+    for split, rows in splits:
         write_tsv(out / f"gen_{name}_{split}.tsv", rows)
         urgent = sum(r["urgency"] == "urgent" for r in rows)
         print(f"gen_{name}_{split}: {len(rows)} rows ({urgent} urgent)")

@@ -1,6 +1,7 @@
 """训练分诊线性模型 / Train the linear triage model on the corpus's train split.
 
-Trains ONLY on ``pm_triage.training.TRAINING_SETS``: the corpus's train split
+Trains ONLY on ``pm_triage.training.TRAINING_SETS`` and ``POOL_SETS`` (rows composed from extra
+hazard pools by independent writers, at ``POOL_WEIGHT``; the alarm hears them in full): the corpus's train split
 (``services/triage/corpus/train.tsv``, see tools/gen_triage_corpus.py) and the older train set
 (``services/triage/data/triage_train.tsv``). Dev and the older fresh/sample sets are for
 development; the test split and the frozen hold-out set are run once per release by
@@ -10,7 +11,7 @@ version string. Supervisors' overrides are folded in by the retraining command i
 
 Usage::
 
-    .venv/bin/python tools/train_triage.py [--train PATH ...] [--out PATH] [--c 2.0] [--alarm-weight 3]
+    .venv/bin/python tools/train_triage.py [--train PATH ...] [--pools PATH ...] [--pool-weight 0.3] [--out PATH]
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ from pm_triage.training import (  # noqa: E402
     CALIBRATION_SET,
     MATTER_OUT_WEIGHT,
     MODEL_C,
+    POOL_SETS,
+    POOL_WEIGHT,
     TRAINING_SETS,
     Featurizer,
     calibrate,
+    pool_rows,
     read_rows,
     save,
     train,
@@ -47,23 +51,29 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=MODEL_C, help="inverse L2 regularisation strength")
     parser.add_argument("--alarm-weight", type=float, default=ALARM_URGENT_WEIGHT, help="urgent class weight")
     parser.add_argument("--matter-weight", type=float, default=MATTER_OUT_WEIGHT, help="out-of-scope class weight")
+    parser.add_argument("--pools", type=Path, nargs="*", default=list(POOL_SETS), help="extra hazard pool rows")
+    parser.add_argument("--pool-weight", type=float, default=POOL_WEIGHT, help="their weight (the alarm's: 1)")
     args = parser.parse_args()
     rows = training_rows(args.train)
+    pools = pool_rows(args.pools)
     started = time.perf_counter()
-    meta = {"trained_on": [p.name for p in args.train]}
+    meta = {"trained_on": [p.name for p in args.train], "pools": [p.name for p in args.pools if p.is_file()]}
     model = train(
         rows,
         Featurizer.default(),
         c=args.c,
         alarm_weight=args.alarm_weight,
         matter_weight=args.matter_weight,
+        pool_rows=pools,
+        pool_weight=args.pool_weight,
         meta=meta,
     )
     model = calibrate(model, read_rows(CALIBRATION_SET), CALIBRATION_SET.name)
     save(model, args.out)
     size = args.out.stat().st_size // 1024
     print(f"calibration (Platt, on {CALIBRATION_SET.name}): {model.meta['calibration']}")
-    print(f"model {model.version}: {len(rows)} rows, {time.perf_counter() - started:.0f} s → {args.out} ({size} KiB)")
+    took = time.perf_counter() - started
+    print(f"model {model.version}: {len(rows)} rows and {len(pools)} pool rows, {took:.0f} s → {args.out} ({size} KiB)")
 
 
 if __name__ == "__main__":

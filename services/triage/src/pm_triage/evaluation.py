@@ -13,6 +13,8 @@ FROZEN = {
     "holdout": "448a520724911aae672d64da91844fed0ab93933d47b229b6d240a4c538f3fcc",
     # 311 owner texts written by hand before this release's model changes (docs/triage.md)
     "owner_eval": "e2c13293c224654cecbcb615085bb4fa192282fe8508b5b172f92ed596637074",
+    # 1,899 rows composed from hazard pool p4, written by a third independent writer (release 12)
+    "gen_p4_eval": "0ccbf38b449569e3fc6e95292ee8a3e865e0a594a8b5b76a50f5ba3c4020100c",
 }
 KEY_FIGURES = ("urgent_recall", "urgent_precision", "urgency_accuracy", "category_accuracy", "out_of_scope_recall")
 

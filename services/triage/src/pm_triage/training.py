@@ -52,6 +52,17 @@ TRAINING_SETS = (
     SERVICE_ROOT / "corpus/owner_train_r15.tsv",  # 109 more, release 10.1's night shift (owner_dev_r15)
     SERVICE_ROOT / "corpus/owner_train_r16.tsv",  # 458 more, release 11's equipment, category, common areas, registers
 )
+# Rows composed by tools/gen_triage_corpus.py --extra-hazards from hazard pools written by independent
+# writers after the test split was frozen (docs/triage.md, release 12): trained on at a lower weight,
+# and heard in full by the alarm. A pool held out for measurement (p4) is never listed here.
+POOL_SETS = (
+    SERVICE_ROOT / "corpus/gen_p2_train.tsv",
+    SERVICE_ROOT / "corpus/gen_p2_dev.tsv",
+    SERVICE_ROOT / "corpus/gen_p3_train.tsv",
+    SERVICE_ROOT / "corpus/gen_p3_dev.tsv",
+)
+POOL_WEIGHT = 0.3  # release 12: p3 (trained on p2) and the owner dev sets, 0.3 ≥ 0.5, 1.0
+POOL_ALARM_WEIGHT = 1.0
 CALIBRATION_SET = SERVICE_ROOT / "corpus/dev.tsv"
 ALARM_URGENT_WEIGHT = 3.0  # class weight of urgent rows in the alarm (recall first)
 MATTER_OUT_WEIGHT = 1.0  # class weight of out-of-scope rows in the matter model (13 small kinds vs in scope)
@@ -102,6 +113,11 @@ def training_rows(paths: Sequence[Path] = TRAINING_SETS) -> list[dict[str, str]]
     return [row for path in paths for row in read_rows(path)]
 
 
+def pool_rows(paths: Sequence[Path] = POOL_SETS) -> list[dict[str, str]]:
+    """The generated rows of the extra hazard pools (``POOL_SETS``) that are present."""
+    return [row for path in paths if path.is_file() for row in read_rows(path)]
+
+
 def _fit(x: Any, labels: Sequence[str], weights: Sequence[float], names: list[str], c: float) -> LinearModel:
     model = LogisticRegression(C=c, max_iter=3000)
     model.fit(x, list(labels), sample_weight=list(weights))
@@ -128,20 +144,29 @@ def train(
     c: float = MODEL_C,
     alarm_weight: float = ALARM_URGENT_WEIGHT,
     matter_weight: float = MATTER_OUT_WEIGHT,
+    pool_rows: Sequence[dict[str, str]] = (),
+    pool_weight: float = POOL_WEIGHT,
+    pool_alarm_weight: float = POOL_ALARM_WEIGHT,
     meta: dict[str, Any] | None = None,
 ) -> TriageModel:
     """Fit the category, urgency, matter, alarm and scope models; the version is derived from the weights.
 
     The alarm sees the text only (no ``h:`` hazard-rule features) and weights urgent rows
     ``alarm_weight`` times: a model given the rules' hits learns "urgent = a rule fired" and cannot
-    catch what the rules miss."""
+    catch what the rules miss.
+
+    ``pool_rows`` (``POOL_SETS``: rows composed from independent writers' hazard pools) train the
+    category, urgency and scope models at ``pool_weight`` and the alarm at ``pool_alarm_weight``, not
+    the matter model (they are all in scope)."""
     featurizer.fit_vocabulary([r["text"] for r in rows])
     vectorizer = DictVectorizer()
-    x = vectorizer.fit_transform([featurizer(r["text"]) for r in rows])
+    every = [*rows, *pool_rows]
+    x = vectorizer.fit_transform([featurizer(r["text"]) for r in every])
     names = list(vectorizer.get_feature_names_out())
-    w = list(weights) if weights is not None else [1.0] * len(rows)
-    category = _fit(x, [r["category"] for r in rows], w, names, c)
-    urgency = _fit(x, [r["urgency"] for r in rows], w, names, c)
+    base_w = list(weights) if weights is not None else [1.0] * len(rows)
+    w = [*base_w, *([pool_weight] * len(pool_rows))]
+    category = _fit(x, [r["category"] for r in every], w, names, c)
+    urgency = _fit(x, [r["urgency"] for r in every], w, names, c)
     labelled = [i for i, r in enumerate(rows) if matter_label(r) is not None]
     matter_labels = [str(matter_label(rows[i])) for i in labelled]
     matter_w = [
@@ -149,11 +174,12 @@ def train(
     ]
     matter = _fit(x[labelled], matter_labels, matter_w, names, c)
     text_only = [j for j, name in enumerate(names) if not name.startswith("h:")]
-    urgent = [r["urgency"] == "urgent" for r in rows]
-    alarm_w = [wi * (alarm_weight if u else 1.0) for wi, u in zip(w, urgent, strict=True)]
+    urgent = [r["urgency"] == "urgent" for r in every]
+    heard = [*base_w, *([pool_alarm_weight] * len(pool_rows))]
+    alarm_w = [wi * (alarm_weight if u else 1.0) for wi, u in zip(heard, urgent, strict=True)]
     alarm = _fit(x[:, text_only], ["1" if u else "0" for u in urgent], alarm_w, [names[j] for j in text_only], c)
-    scoped = [i for i, r in enumerate(rows) if (r.get("scope") or "").strip() in SCOPE_LEVELS]
-    scope_labels = [rows[i]["scope"].strip() for i in scoped]
+    scoped = [i for i, r in enumerate(every) if (r.get("scope") or "").strip() in SCOPE_LEVELS]
+    scope_labels = [every[i]["scope"].strip() for i in scoped]
     scope = (
         _fit(x[scoped], scope_labels, [w[i] for i in scoped], names, SCOPE_C) if len(set(scope_labels)) > 1 else None
     )
@@ -162,7 +188,9 @@ def train(
     stamp = datetime.now(UTC)
     version = f"lin-{stamp:%Y%m%d}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
     info = {"trained_at": stamp.isoformat(timespec="seconds"), "rows": len(rows), "C": c,
-            "alarm_urgent_weight": alarm_weight, "matter_out_weight": matter_weight, **(meta or {})}  # fmt: skip
+            "alarm_urgent_weight": alarm_weight, "matter_out_weight": matter_weight,
+            "pool_rows": len(pool_rows), "pool_weight": pool_weight, "pool_alarm_weight": pool_alarm_weight,
+            **(meta or {})}  # fmt: skip
     return TriageModel(version, category, urgency, matter, dict(featurizer.vocabulary), info, alarm=alarm, scope=scope)
 
 

@@ -1,6 +1,8 @@
-"""The extra hazard pool p2 (release 11): the committed gen_p2_train / gen_p2_dev files are what
-`tools/gen_triage_corpus.py --extra-hazards p2` writes, its phrases split train / dev by their own
-hash (no test side), and no phrase composes both splits."""
+"""The extra hazard pools p2 (release 11) and p3, p4 (release 12), each by an independent writer:
+the committed gen_pN_train / gen_pN_dev files are what `tools/gen_triage_corpus.py --extra-hazards
+pN` writes (p4's one gen_p4_eval file what `--held-out` writes), a pool's phrases split train / dev
+by their own hash (no test side), no phrase composes both splits, and the pools trained on
+(``POOL_SETS``) are p2's and p3's, never the held-out p4's."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from types import ModuleType
 
 import pytest
 import yaml
+
+from pm_triage.training import POOL_SETS
 
 pytestmark = pytest.mark.unit
 
@@ -28,16 +32,29 @@ def _tool() -> ModuleType:
     return module
 
 
-def test_the_committed_files_are_what_the_tool_writes(tmp_path: Path) -> None:
-    _tool().extra("p2", 13, tmp_path)
+@pytest.mark.parametrize("pool", ["p2", "p3"])
+def test_the_committed_files_are_what_the_tool_writes(tmp_path: Path, pool: str) -> None:
+    _tool().extra(pool, 13, tmp_path)
     for split in ("train", "dev"):
-        name = f"gen_p2_{split}.tsv"
+        name = f"gen_{pool}_{split}.tsv"
         assert (tmp_path / name).read_bytes() == (CORPUS / name).read_bytes(), name
 
 
-def test_the_pool_has_no_test_side_and_the_splits_share_no_phrase() -> None:
+def test_the_held_out_pool_is_one_file_of_both_sides_and_never_trained_on(tmp_path: Path) -> None:
     tool = _tool()
-    families = yaml.safe_load((CORPUS / "pools/hazards_p2.yaml").read_text(encoding="utf-8"))
+    tool.extra("p4", 13, tmp_path, held_out=True)
+    assert (tmp_path / "gen_p4_eval.tsv").read_bytes() == (CORPUS / "gen_p4_eval.tsv").read_bytes()
+    assert not (tmp_path / "gen_p4_train.tsv").exists()
+    rows = tool.read_tsv(CORPUS / "gen_p4_eval.tsv")
+    assert len(rows) >= 1500 and {r["urgency"] for r in rows} == {"urgent", "general", "suggestion"}
+    assert {p.name for p in POOL_SETS} == {f"gen_{n}_{s}.tsv" for n in ("p2", "p3") for s in ("train", "dev")}
+    assert all(p.is_file() for p in POOL_SETS)
+
+
+@pytest.mark.parametrize("pool", ["p2", "p3"])
+def test_the_pool_has_no_test_side_and_the_splits_share_no_phrase(pool: str) -> None:
+    tool = _tool()
+    families = yaml.safe_load((CORPUS / f"pools/hazards_{pool}.yaml").read_text(encoding="utf-8"))
     sides = {
         tool.extra_side_of(f"{f['family']}:{state}", item)
         for f in families
@@ -45,7 +62,7 @@ def test_the_pool_has_no_test_side_and_the_splits_share_no_phrase() -> None:
         for item in f.get(state) or []
     }
     assert sides == {"train", "dev"}
-    rows = {split: tool.read_tsv(CORPUS / f"gen_p2_{split}.tsv") for split in ("train", "dev")}
+    rows = {split: tool.read_tsv(CORPUS / f"gen_{pool}_{split}.tsv") for split in ("train", "dev")}
     assert len(rows["train"]) >= 1000 and len(rows["dev"]) >= 300
     assert all(re.fullmatch(r"gen:[a-z]+:[a-z]+(\+\w+)*", r["source"]) for r in rows["train"] + rows["dev"])
     for f in families:

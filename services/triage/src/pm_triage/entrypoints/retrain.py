@@ -2,7 +2,8 @@
 
 Every supervisor review recorded by triage (confirm / override / reject, ``reviews`` collection) is
 a label. The command trains a new model on the base training sets (``TRAINING_SETS``: the corpus's
-train split and the older train set) plus those labels (each weighted ``--weight``), reports the
+train split and the older train set; and the extra hazard pools' rows, ``POOL_SETS``) plus those
+labels (each weighted ``--weight``), reports the
 before/after figures on the FIXED test split (and on the reviews themselves), and **refuses** the
 new model — writing nothing, exit status 2 — when it lowers urgent recall on the test split.
 Otherwise it writes the model file with a new version string (which then travels on
@@ -31,10 +32,12 @@ from pm_triage.domain.classification.linear_model import DEFAULT_MODEL_FILE, Tri
 from pm_triage.evaluation import KEY_FIGURES, evaluate
 from pm_triage.training import (
     CALIBRATION_SET,
+    POOL_SETS,
     SERVICE_ROOT,
     TRAINING_SETS,
     Featurizer,
     calibrate,
+    pool_rows,
     read_rows,
     save,
     train,
@@ -112,14 +115,18 @@ def retrain(
     old: TriageModel | None = None,
     train_sets: Sequence[Path] | None = None,
     test_split: Path | None = None,
+    pools: Sequence[Path] | None = None,
 ) -> int:
+    """``pools`` default to ``POOL_SETS`` with the base training sets, to none with other ones."""
+    pools = pools if pools is not None else (POOL_SETS if train_sets is None else ())
     train_sets, test_split = train_sets or TRAINING_SETS, test_split or TEST_SPLIT
     base = training_rows(train_sets)
     rows = base + reviews
     weights = [1.0] * len(base) + [weight] * len(reviews)
     old = old if old is not None else load_triage_model(out if out.is_file() else None)
-    meta = {"trained_on": [p.name for p in train_sets], "reviews": len(reviews), "review_weight": weight}
-    new = train(rows, Featurizer.default(), weights=weights, meta=meta)
+    meta = {"trained_on": [p.name for p in train_sets], "pools": [p.name for p in pools if p.is_file()],
+            "reviews": len(reviews), "review_weight": weight}  # fmt: skip
+    new = train(rows, Featurizer.default(), weights=weights, pool_rows=pool_rows(pools), meta=meta)
     if CALIBRATION_SET.is_file():
         new = calibrate(new, read_rows(CALIBRATION_SET), CALIBRATION_SET.name)
     before, after = compare(old, new, read_rows(test_split), reviews)

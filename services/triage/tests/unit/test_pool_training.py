@@ -1,0 +1,35 @@
+"""Release 12: rows composed from independent writers' hazard pools (``POOL_SETS``) train the
+category, urgency and scope models at ``pool_weight`` and the text-only alarm at
+``pool_alarm_weight``, never the matter model (they say nothing about what is out of scope)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pm_triage.training import SERVICE_ROOT, Featurizer, read_rows, train
+
+pytestmark = pytest.mark.unit
+
+
+def _pool_row(text: str) -> dict[str, str]:
+    return {"category": "engineering", "urgency": "urgent", "out_of_scope": "0", "scope": "building",
+            "reason": "", "text": text}  # fmt: skip
+
+
+def test_pool_rows_reach_every_model_but_the_matter_model() -> None:
+    base = read_rows(SERVICE_ROOT / "corpus/train.tsv")[::6]
+    pools = [_pool_row(f"{n}号楼楼道的囧囧箱一直嗞嗞冒蓝光") for n in range(1, 9)]
+    model = train(base, Featurizer.default(), pool_rows=pools, pool_weight=0.5, pool_alarm_weight=1.0)
+    mark = "c:囧囧"  # a bigram no training text has: whatever weight it gets comes from the pools
+    assert model.alarm is not None and model.alarm.weights[mark][1] > 0  # heard as urgent
+    assert model.urgency.weights[mark][model.urgency.labels.index("urgent")] > 0
+    assert model.category.weights[mark][model.category.labels.index("engineering")] > 0
+    assert mark not in model.matter.weights
+    assert model.meta["pool_rows"] == len(pools) and model.meta["pool_weight"] == 0.5
+
+
+def test_without_pool_rows_the_mark_is_unknown() -> None:
+    base = read_rows(SERVICE_ROOT / "corpus/train.tsv")[::6]
+    model = train(base, Featurizer.default())
+    assert model.alarm is not None and "c:囧囧" not in model.alarm.weights
+    assert model.meta["pool_rows"] == 0
