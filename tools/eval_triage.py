@@ -79,12 +79,15 @@ SETS = {
     "owner-dev-r15": ROOT / "services/triage/corpus/owner_dev_r15.tsv",
     "owner-train-r16": ROOT / "services/triage/corpus/owner_train_r16.tsv",
     "owner-dev-r16": ROOT / "services/triage/corpus/owner_dev_r16.tsv",
-    # composed by tools/gen_triage_corpus.py --extra-hazards p2 / p3 from pools written by independent
-    # writers in releases 11 and 12: trained on since release 12 (pm_triage.training.POOL_SETS)
+    # composed by tools/gen_triage_corpus.py --extra-hazards p2 / p3 / p5 from pools written by independent
+    # writers in releases 11 and 12: p2 and p3 trained on since release 12 (pm_triage.training.POOL_SETS),
+    # p5 not (the dev side on which the pools' weights were chosen)
     "gen-p2-train": ROOT / "services/triage/corpus/gen_p2_train.tsv",
     "gen-p2-dev": ROOT / "services/triage/corpus/gen_p2_dev.tsv",
     "gen-p3-train": ROOT / "services/triage/corpus/gen_p3_train.tsv",
     "gen-p3-dev": ROOT / "services/triage/corpus/gen_p3_dev.tsv",
+    "gen-p5-train": ROOT / "services/triage/corpus/gen_p5_train.tsv",
+    "gen-p5-dev": ROOT / "services/triage/corpus/gen_p5_dev.tsv",
     # ... and p4 (a third writer, release 12) with --held-out: frozen, never trained on, run once per release
     "gen_p4_eval": ROOT / "services/triage/corpus/gen_p4_eval.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",

@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--alarm-weight", type=float, default=ALARM_URGENT_WEIGHT, help="urgent class weight")
     parser.add_argument("--matter-weight", type=float, default=MATTER_OUT_WEIGHT, help="out-of-scope class weight")
     parser.add_argument("--pools", type=Path, nargs="*", default=list(POOL_SETS), help="extra hazard pool rows")
-    parser.add_argument("--pool-weight", type=float, default=POOL_WEIGHT, help="their weight (the alarm's: 1)")
+    parser.add_argument("--pool-weight", type=float, default=POOL_WEIGHT, help="category model weight")
     args = parser.parse_args()
     rows = training_rows(args.train)
     pools = pool_rows(args.pools)
