@@ -310,7 +310,7 @@ class HazardRules:
         return False
 
 
-_OVER_AFTER_NOW = ("好", "没", "不", "正常", "恢复")  # 现在好了, 现在没了, 现在恢复了: over, not present
+_OVER_AFTER_NOW = ("好", "没", "不", "正常", "恢复了", "恢复正常")  # 现在好了, 现在恢复了: over (not 现在还恢复不了)
 _SENTENCE_END = re.compile(r"[。！？!?]+")
 _HAZE = frozenset({"有烟", "好呛", "呛死"})
 _TODAY = ("今天", "今早", "今晚", "今儿", "今日", "这会儿", "刚才", "刚刚", "现在", "此刻", "眼下")
@@ -337,9 +337,16 @@ def _by_first_char(terms: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 def _asked_or_denied(text: str, at: int, cue: str) -> bool:
     """A resolution cue (修好了) at `at` that is asked (修好了吗, 修好没有, 上次不是修好了) or denied
     (没修好), so it says nothing is over."""
+    repair = any(word in cue for word in ("恢复", "修", "好", "正常"))
+    if repair and any(word in _clause_after(text, at + len(cue))[:8] for word in ("又", "还是")):
+        return True  # 恢复了一下又停了, 修好了又坏了: over only for a moment (not 事后又让我交钱)
     after = text[at + len(cue) : at + len(cue) + 3]
     asked = any(q in after for q in ("吗", "没", "未", "么", "不", "?", "？")) or "不是" in text[max(0, at - 5) : at]
     return asked or any(n in text[max(0, at - 2) : at] for n in ("没", "不", "未"))
+
+
+def _clause_after(text: str, at: int) -> str:
+    return re.split(r"[，。！？!?,;；]", text[at:], maxsplit=1)[0]
 
 
 def _said(text: str, cue: str, lo: int = 0, hi: int | None = None) -> bool:
@@ -360,7 +367,7 @@ def _risk_cue_in(text: str, cue: str, lo: int, hi: int) -> bool:
     at = text.find(cue, lo, hi)
     while at >= 0:
         if cue == "以后":
-            if not (at > 0 and text[at - 1] in _AFTER_AN_EVENT):
+            if not (at > 0 and text[at - 1] in _AFTER_AN_EVENT) and not text.endswith("熄火", 0, at):  # 熄火以后
                 return True
         elif cue == "现在没":
             rest = at + len(cue) + (1 if text.startswith("有", at + len(cue)) else 0)  # 现在没(有)事
@@ -372,7 +379,7 @@ def _risk_cue_in(text: str, cue: str, lo: int, hi: int) -> bool:
     return False
 
 
-_AFTER_AN_EVENT = frozenset("倒来去下了着完到住开走掉进出回家点火")  # 撞倒以后, 摔下来以后, 十点以后, 熄火以后
+_AFTER_AN_EVENT = frozenset("倒来去下了着完到住开走掉进出回家点")  # 撞倒以后, 摔下来以后, 趴着以后, 十点以后
 _OVER_NOW = ("事", "味", "问题", "危险", "什么", "烟", "火", "响", "漏", "了")  # 现在没事了, 现在没味了
 
 
