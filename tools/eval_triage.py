@@ -88,6 +88,9 @@ SETS = {
     "gen-p3-dev": ROOT / "services/triage/corpus/gen_p3_dev.tsv",
     "gen-p5-train": ROOT / "services/triage/corpus/gen_p5_train.tsv",
     "gen-p5-dev": ROOT / "services/triage/corpus/gen_p5_dev.tsv",
+    # p6: a fifth writer's pool, scored by release 12 before any use (docs/triage.md); not trained on
+    "gen-p6-train": ROOT / "services/triage/corpus/gen_p6_train.tsv",
+    "gen-p6-dev": ROOT / "services/triage/corpus/gen_p6_dev.tsv",
     # ... and p4 (a third writer, release 12) with --held-out: frozen, never trained on, run once per release
     "gen_p4_eval": ROOT / "services/triage/corpus/gen_p4_eval.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",

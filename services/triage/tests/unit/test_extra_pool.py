@@ -1,8 +1,9 @@
-"""The extra hazard pools p2 (release 11) and p3, p4, p5 (release 12), each by an independent writer:
+"""The extra hazard pools p2 (release 11) and p3–p6 (release 12), each by an independent writer:
 the committed gen_pN_train / gen_pN_dev files are what `tools/gen_triage_corpus.py --extra-hazards
 pN` writes (p4's one gen_p4_eval file what `--held-out` writes), a pool's phrases split train / dev
 by their own hash (no test side), no phrase composes both splits, and the pools trained on
-(``POOL_SETS``) are p2's and p3's, never the held-out p4's nor p5's (the weights' dev side)."""
+(``POOL_SETS``) are p2's and p3's: never the held-out p4's, nor p5's (the weights' dev side) or
+p6's (scored once, for the next release)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _tool() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("pool", ["p2", "p3", "p5"])
+@pytest.mark.parametrize("pool", ["p2", "p3", "p5", "p6"])
 def test_the_committed_files_are_what_the_tool_writes(tmp_path: Path, pool: str) -> None:
     _tool().extra(pool, 13, tmp_path)
     for split in ("train", "dev"):
@@ -51,7 +52,7 @@ def test_the_held_out_pool_is_one_file_of_both_sides_and_never_trained_on(tmp_pa
     assert all(p.is_file() for p in POOL_SETS)
 
 
-@pytest.mark.parametrize("pool", ["p2", "p3", "p5"])
+@pytest.mark.parametrize("pool", ["p2", "p3", "p5", "p6"])
 def test_the_pool_has_no_test_side_and_the_splits_share_no_phrase(pool: str) -> None:
     tool = _tool()
     families = yaml.safe_load((CORPUS / f"pools/hazards_{pool}.yaml").read_text(encoding="utf-8"))
