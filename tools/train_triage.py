@@ -1,7 +1,8 @@
 """训练分诊线性模型 / Train the linear triage model on the corpus's train split.
 
 Trains ONLY on ``pm_triage.training.TRAINING_SETS`` and ``POOL_SETS`` (rows composed from extra
-hazard pools by independent writers, at ``POOL_WEIGHT``; the alarm hears them in full): the corpus's train split
+hazard pools by independent writers: the alarm hears them in full, the category model at
+``POOL_WEIGHT``): the corpus's train split
 (``services/triage/corpus/train.tsv``, see tools/gen_triage_corpus.py) and the older train set
 (``services/triage/data/triage_train.tsv``). Dev and the older fresh/sample sets are for
 development; the test split and the frozen hold-out set are run once per release by
@@ -34,7 +35,6 @@ from pm_triage.training import (  # noqa: E402
     TRAINING_SETS,
     Featurizer,
     calibrate,
-    pool_rows,
     read_rows,
     save,
     train,
@@ -55,9 +55,9 @@ def main() -> None:
     parser.add_argument("--pool-weight", type=float, default=POOL_WEIGHT, help="category model weight")
     args = parser.parse_args()
     rows = training_rows(args.train)
-    pools = pool_rows(args.pools)
+    pools = training_rows(args.pools)
     started = time.perf_counter()
-    meta = {"trained_on": [p.name for p in args.train], "pools": [p.name for p in args.pools if p.is_file()]}
+    meta = {"trained_on": [p.name for p in args.train], "pools": [p.name for p in args.pools]}
     model = train(
         rows,
         Featurizer.default(),

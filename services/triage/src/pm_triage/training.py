@@ -115,11 +115,6 @@ def training_rows(paths: Sequence[Path] = TRAINING_SETS) -> list[dict[str, str]]
     return [row for path in paths for row in read_rows(path)]
 
 
-def pool_rows(paths: Sequence[Path] = POOL_SETS) -> list[dict[str, str]]:
-    """The generated rows of the extra hazard pools (``POOL_SETS``) that are present."""
-    return [row for path in paths if path.is_file() for row in read_rows(path)]
-
-
 def _fit(x: Any, labels: Sequence[str], weights: Sequence[float], names: list[str], c: float) -> LinearModel:
     model = LogisticRegression(C=c, max_iter=3000)
     model.fit(x, list(labels), sample_weight=list(weights))
@@ -159,18 +154,22 @@ def train(
     catch what the rules miss.
 
     ``pool_rows`` (``POOL_SETS``: rows composed from independent writers' hazard pools) train the
-    category and urgency models at ``pool_weight`` and the alarm at ``pool_alarm_weight``, not the
-    matter model (they are all in scope) nor the scope model (their scope is their family's)."""
+    category model at ``pool_weight``, the urgency model at ``pool_urgency_weight`` and the alarm at
+    ``pool_alarm_weight``; not the matter model (they are all in scope) nor the scope model (their
+    scope is their family's)."""
     featurizer.fit_vocabulary([r["text"] for r in rows])
     vectorizer = DictVectorizer()
     every = [*rows, *pool_rows]
     x = vectorizer.fit_transform([featurizer(r["text"]) for r in every])
     names = list(vectorizer.get_feature_names_out())
     base_w = list(weights) if weights is not None else [1.0] * len(rows)
-    w = [*base_w, *([pool_weight] * len(pool_rows))]
+
+    def with_pools(weight: float) -> list[float]:  # the rows' weights, then the pool rows' at `weight`
+        return [*base_w, *([weight] * len(pool_rows))]
+
+    w = with_pools(pool_weight)
     category = _fit(x, [r["category"] for r in every], w, names, c)
-    w_urgency = [*base_w, *([pool_urgency_weight] * len(pool_rows))]
-    urgency = _fit(x, [r["urgency"] for r in every], w_urgency, names, c)
+    urgency = _fit(x, [r["urgency"] for r in every], with_pools(pool_urgency_weight), names, c)
     labelled = [i for i, r in enumerate(rows) if matter_label(r) is not None]
     matter_labels = [str(matter_label(rows[i])) for i in labelled]
     matter_w = [
@@ -179,7 +178,7 @@ def train(
     matter = _fit(x[labelled], matter_labels, matter_w, names, c)
     text_only = [j for j, name in enumerate(names) if not name.startswith("h:")]
     urgent = [r["urgency"] == "urgent" for r in every]
-    heard = [*base_w, *([pool_alarm_weight] * len(pool_rows))]
+    heard = with_pools(pool_alarm_weight)
     alarm_w = [wi * (alarm_weight if u else 1.0) for wi, u in zip(heard, urgent, strict=True)]
     alarm = _fit(x[:, text_only], ["1" if u else "0" for u in urgent], alarm_w, [names[j] for j in text_only], c)
     scoped = [i for i, r in enumerate(rows) if (r.get("scope") or "").strip() in SCOPE_LEVELS]
@@ -193,7 +192,8 @@ def train(
     version = f"lin-{stamp:%Y%m%d}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
     info = {"trained_at": stamp.isoformat(timespec="seconds"), "rows": len(rows), "C": c,
             "alarm_urgent_weight": alarm_weight, "matter_out_weight": matter_weight,
-            "pool_rows": len(pool_rows), "pool_weight": pool_weight, "pool_alarm_weight": pool_alarm_weight,
+            "pool_rows": len(pool_rows), "pool_weight": pool_weight, "pool_urgency_weight": pool_urgency_weight,
+            "pool_alarm_weight": pool_alarm_weight,
             **(meta or {})}  # fmt: skip
     return TriageModel(version, category, urgency, matter, dict(featurizer.vocabulary), info, alarm=alarm, scope=scope)
 

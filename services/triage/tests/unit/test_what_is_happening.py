@@ -1,8 +1,9 @@
 """Release 12 (docs/triage.md): dangers in progress told by what is happening — a fire spreading
-(烧过来), a threat (来收拾我), a car grazing someone (蹭到我妈), an open trench nobody fenced (坑口子
-张着, 没围), a façade tile flying down (飞下来), a breaker tripping and resetting (跳了又合), a cut told
-as 电突然断了 or 说停就停 — and their twins that stay ordinary: a near miss (差点撞到), a bus line cut,
-a transformer's normal hum, a barrier arm on a car roof, a cut or a cover said to be restored."""
+(烧过来), a threat (来收拾我), a car grazing someone (车蹭到我妈), an open trench nobody fenced (坑口子
+张着, 没围), a façade tile flying down (瓷砖…飞下来), a cut told as 电突然断了 or 说停就停暖气 — and their
+twins that stay ordinary: a near miss (差点撞到), a bus line cut, a transformer's normal hum, a
+barrier arm on a car roof, a cut or a cover said to be restored, and the other meanings a review of
+the first version found (说停就停 of a shuttle bus, 来收拾 of tidying, 蹭到 of wet paint …)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,6 @@ from pm_triage.training import (
     TRAINING_SETS,
     Featurizer,
     calibrate,
-    pool_rows,
     read_rows,
     save,
     train,
@@ -124,9 +123,9 @@ def retrain(
     rows = base + reviews
     weights = [1.0] * len(base) + [weight] * len(reviews)
     old = old if old is not None else load_triage_model(out if out.is_file() else None)
-    meta = {"trained_on": [p.name for p in train_sets], "pools": [p.name for p in pools if p.is_file()],
+    meta = {"trained_on": [p.name for p in train_sets], "pools": [p.name for p in pools],
             "reviews": len(reviews), "review_weight": weight}  # fmt: skip
-    new = train(rows, Featurizer.default(), weights=weights, pool_rows=pool_rows(pools), meta=meta)
+    new = train(rows, Featurizer.default(), weights=weights, pool_rows=training_rows(pools), meta=meta)
     if CALIBRATION_SET.is_file():
         new = calibrate(new, read_rows(CALIBRATION_SET), CALIBRATION_SET.name)
     before, after = compare(old, new, read_rows(test_split), reviews)

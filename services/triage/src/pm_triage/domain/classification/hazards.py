@@ -265,7 +265,7 @@ class HazardRules:
 
     def _resolved_after(self, span: str, at: int) -> bool:
         """The clause a present cue opens says the danger is over (已经自己关阀找人修好了, 已经灭了)."""
-        clause = re.split(r"[，。！？!?,;；]", span[at:], maxsplit=1)[0][:14]
+        clause = _clause_after(span, at)[:14]
         return any(_said(clause, word) for word in self.resolved_cues)  # not 现在还没修好, 已经弄好了吗
 
     def _negated(self, text: str, start: int, objects: tuple[str, ...] = (), state: str | None = None) -> bool:
@@ -346,6 +346,7 @@ def _asked_or_denied(text: str, at: int, cue: str) -> bool:
 
 
 def _clause_after(text: str, at: int) -> str:
+    """The text from `at` to the end of its clause (the next comma or sentence end)."""
     return re.split(r"[，。！？!?,;；]", text[at:], maxsplit=1)[0]
 
 
