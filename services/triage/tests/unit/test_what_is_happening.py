@@ -8,7 +8,7 @@ the first version found (说停就停 of a shuttle bus, 来收拾 of tidying, �
 from __future__ import annotations
 
 import pytest
-from rules_kit import now_families
+from rules_kit import HAZARDS, RULES, now_families
 
 pytestmark = pytest.mark.unit
 
@@ -101,3 +101,10 @@ def test_a_danger_told_by_what_is_happening(text: str, family: str) -> None:
 )
 def test_its_ordinary_twin(text: str, family: str) -> None:
     assert family not in now_families(text)
+
+
+def test_a_repair_undone_in_its_clause_is_not_over() -> None:
+    """恢复运行了一下又停在半截: the repair lasted a moment, so the lift is not a risk that is over."""
+    text = "昨天出过问题，电梯刚才恢复运行了一下又停在半截，我老公还在里面"
+    modalities = {h.modality for h in HAZARDS.find(RULES.normalized(text)) if h.family == "lift"}
+    assert modalities and "risk" not in modalities
