@@ -79,6 +79,8 @@ SETS = {
     "owner-dev-r15": ROOT / "services/triage/corpus/owner_dev_r15.tsv",
     "owner-train-r16": ROOT / "services/triage/corpus/owner_train_r16.tsv",
     "owner-dev-r16": ROOT / "services/triage/corpus/owner_dev_r16.tsv",
+    # release 13: 300 owner texts by an independent writer, scored before use; the alarm's threshold dev side
+    "owner-dev-r17": ROOT / "services/triage/corpus/owner_dev_r17.tsv",
     # composed by tools/gen_triage_corpus.py --extra-hazards p2 / p3 / p5 from pools written by independent
     # writers in releases 11 and 12: p2 and p3 trained on since release 12 (pm_triage.training.POOL_SETS),
     # p5 not (the dev side on which the pools' weights were chosen)
@@ -88,9 +90,15 @@ SETS = {
     "gen-p3-dev": ROOT / "services/triage/corpus/gen_p3_dev.tsv",
     "gen-p5-train": ROOT / "services/triage/corpus/gen_p5_train.tsv",
     "gen-p5-dev": ROOT / "services/triage/corpus/gen_p5_dev.tsv",
-    # p6: a fifth writer's pool, scored by release 12 before any use (docs/triage.md); not trained on
+    # p6: a fifth writer's pool, scored by release 12 before any use (docs/triage.md); since release 13,
+    # p5 and p6 are heard by the alarm alone (pm_triage.training.ALARM_POOL_SETS)
     "gen-p6-train": ROOT / "services/triage/corpus/gen_p6_train.tsv",
     "gen-p6-dev": ROOT / "services/triage/corpus/gen_p6_dev.tsv",
+    # p7, p8: two more writers (release 13), scored before use; the dev side of the alarm's choices, not trained on
+    "gen-p7-train": ROOT / "services/triage/corpus/gen_p7_train.tsv",
+    "gen-p7-dev": ROOT / "services/triage/corpus/gen_p7_dev.tsv",
+    "gen-p8-train": ROOT / "services/triage/corpus/gen_p8_train.tsv",
+    "gen-p8-dev": ROOT / "services/triage/corpus/gen_p8_dev.tsv",
     # ... and p4 (a third writer, release 12) with --held-out: frozen, never trained on, run once per release
     "gen_p4_eval": ROOT / "services/triage/corpus/gen_p4_eval.tsv",
     "fresh": ROOT / "services/triage/data/triage_fresh.tsv",
