@@ -1,9 +1,9 @@
-"""The extra hazard pools p2 (release 11) and p3–p6 (release 12), each by an independent writer:
+"""The extra hazard pools p2 (release 11), p3–p6 (release 12) and p7, p8 (release 13), each by an independent writer:
 the committed gen_pN_train / gen_pN_dev files are what `tools/gen_triage_corpus.py --extra-hazards
 pN` writes (p4's one gen_p4_eval file what `--held-out` writes), a pool's phrases split train / dev
 by their own hash (no test side), no phrase composes both splits, and the pools trained on
-(``POOL_SETS``) are p2's and p3's: never the held-out p4's, nor p5's (the weights' dev side) or
-p6's (scored once, for the next release)."""
+(``POOL_SETS``) are p2's and p3's, those the alarm alone hears (``ALARM_POOL_SETS``) p5's and p6's:
+never the held-out p4's, nor p7's and p8's (release 13's dev side)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 import yaml
 
-from pm_triage.training import POOL_SETS
+from pm_triage.training import ALARM_POOL_SETS, POOL_SETS
 
 pytestmark = pytest.mark.unit
 
@@ -33,7 +33,7 @@ def _tool() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("pool", ["p2", "p3", "p5", "p6"])
+@pytest.mark.parametrize("pool", ["p2", "p3", "p5", "p6", "p7", "p8"])
 def test_the_committed_files_are_what_the_tool_writes(tmp_path: Path, pool: str) -> None:
     _tool().extra(pool, 13, tmp_path)
     for split in ("train", "dev"):
@@ -50,9 +50,11 @@ def test_the_held_out_pool_is_one_file_of_both_sides_and_never_trained_on(tmp_pa
     assert len(rows) >= 1500 and {r["urgency"] for r in rows} == {"urgent", "general", "suggestion"}
     assert {p.name for p in POOL_SETS} == {f"gen_{n}_{s}.tsv" for n in ("p2", "p3") for s in ("train", "dev")}
     assert all(p.is_file() for p in POOL_SETS)
+    assert {p.name for p in ALARM_POOL_SETS} == {f"gen_{n}_{s}.tsv" for n in ("p5", "p6") for s in ("train", "dev")}
+    assert all(p.is_file() for p in ALARM_POOL_SETS)
 
 
-@pytest.mark.parametrize("pool", ["p2", "p3", "p5", "p6"])
+@pytest.mark.parametrize("pool", ["p2", "p3", "p5", "p6", "p7", "p8"])
 def test_the_pool_has_no_test_side_and_the_splits_share_no_phrase(pool: str) -> None:
     tool = _tool()
     families = yaml.safe_load((CORPUS / f"pools/hazards_{pool}.yaml").read_text(encoding="utf-8"))

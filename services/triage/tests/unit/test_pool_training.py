@@ -42,3 +42,17 @@ def test_without_pool_rows_the_mark_is_unknown() -> None:
     model = train(base, Featurizer.default())
     assert model.alarm is not None and "c:囧囧" not in model.alarm.weights
     assert model.meta["pool_rows"] == 0
+
+
+def test_alarm_pool_rows_reach_the_alarm_alone() -> None:
+    """Release 13: ``ALARM_POOL_SETS`` are heard by the alarm at ``pool_alarm_weight`` and by no other
+    model; the alarm is fitted at its own ``alarm_c``."""
+    base = read_rows(SERVICE_ROOT / "corpus/train.tsv")[::6]
+    pools = [_pool_row(f"{n}号楼楼道的囧囧箱一直嗞嗞冒蓝光") for n in range(1, 9)]
+    model = train(base, Featurizer.default(), alarm_pool_rows=pools, alarm_c=0.7)
+    mark = "c:囧囧"
+    assert model.alarm is not None and model.alarm.weights[mark][1] > 0
+    for part in (model.category, model.urgency, model.matter, model.scope):
+        assert part is not None and mark not in part.weights
+    assert model.meta["alarm_pool_rows"] == len(pools) and model.meta["pool_rows"] == 0
+    assert model.meta["alarm_C"] == 0.7

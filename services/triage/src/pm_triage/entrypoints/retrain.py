@@ -2,7 +2,7 @@
 
 Every supervisor review recorded by triage (confirm / override / reject, ``reviews`` collection) is
 a label. The command trains a new model on the base training sets (``TRAINING_SETS``: the corpus's
-train split and the older train set; and the extra hazard pools' rows, ``POOL_SETS``) plus those
+train split and the older train set; and the extra hazard pools' rows, ``POOL_SETS`` and ``ALARM_POOL_SETS``) plus those
 labels (each weighted ``--weight``), reports the
 before/after figures on the FIXED test split (and on the reviews themselves), and **refuses** the
 new model — writing nothing, exit status 2 — when it lowers urgent recall on the test split.
@@ -31,6 +31,7 @@ from pm_triage.domain.classification.lexicon import compile_lexicon, load_defaul
 from pm_triage.domain.classification.linear_model import DEFAULT_MODEL_FILE, TriageModel, load_triage_model
 from pm_triage.evaluation import KEY_FIGURES, evaluate
 from pm_triage.training import (
+    ALARM_POOL_SETS,
     CALIBRATION_SET,
     POOL_SETS,
     SERVICE_ROOT,
@@ -115,17 +116,21 @@ def retrain(
     train_sets: Sequence[Path] | None = None,
     test_split: Path | None = None,
     pools: Sequence[Path] | None = None,
+    alarm_pools: Sequence[Path] | None = None,
 ) -> int:
-    """``pools`` default to ``POOL_SETS`` with the base training sets, to none with other ones."""
+    """``pools`` default to ``POOL_SETS`` and ``alarm_pools`` to ``ALARM_POOL_SETS`` with the base
+    training sets, both to none with other ones."""
     pools = pools if pools is not None else (POOL_SETS if train_sets is None else ())
+    alarm_pools = alarm_pools if alarm_pools is not None else (ALARM_POOL_SETS if train_sets is None else ())
     train_sets, test_split = train_sets or TRAINING_SETS, test_split or TEST_SPLIT
     base = training_rows(train_sets)
     rows = base + reviews
     weights = [1.0] * len(base) + [weight] * len(reviews)
     old = old if old is not None else load_triage_model(out if out.is_file() else None)
     meta = {"trained_on": [p.name for p in train_sets], "pools": [p.name for p in pools],
-            "reviews": len(reviews), "review_weight": weight}  # fmt: skip
-    new = train(rows, Featurizer.default(), weights=weights, pool_rows=training_rows(pools), meta=meta)
+            "alarm_pools": [p.name for p in alarm_pools], "reviews": len(reviews), "review_weight": weight}  # fmt: skip
+    new = train(rows, Featurizer.default(), weights=weights, pool_rows=training_rows(pools),
+                alarm_pool_rows=training_rows(alarm_pools), meta=meta)  # fmt: skip
     if CALIBRATION_SET.is_file():
         new = calibrate(new, read_rows(CALIBRATION_SET), CALIBRATION_SET.name)
     before, after = compare(old, new, read_rows(test_split), reviews)

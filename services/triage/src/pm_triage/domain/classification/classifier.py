@@ -99,6 +99,11 @@ class Classifier:
         )
         lead = leading_hazard(hits) if decision.urgent else None
         category, p_category = self._category(norm, feats, lead, evidence)
+        if decision.reason == "alarm" and p_alarm is not None and p_alarm < self._policy.alarm_against_rules:
+            # the alarm alone against a matter outside the property's duties (a water bill told in a
+            # hurry: 赶快处理) needs the stronger signal, as it does against rules that read a risk
+            if self._out_of_scope(norm, feats, litigation, category, [])[0] == "outside_duties":
+                decision = decide_urgent(hits, p_urg["urgent"] if p_urg else None, lexical_signal, self._policy)
         urgency, p_urgency = self._urgency(norm, decision.urgent, p_urg, evidence)
         if p_urg is not None:
             evidence.append(Evidence(feature="model:urgent", value=decision.reason, weight=round(p_urg["urgent"], 3)))

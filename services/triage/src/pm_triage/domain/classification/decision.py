@@ -31,7 +31,9 @@ class DecisionPolicy:
     model_in_scope_veto: float = 0.95  # a lexicon refusal the model is this sure is in scope ...
     disputed_refusal_confidence: float = 0.6  # ... gets this confidence (a supervisor decides)
     rule_in_scope_max: float = 1.01  # a lexicon outside-duties rule counts while P(in scope) is below (always)
-    alarm: float = 0.5  # the text-only alarm's P(urgent) that is a credible signal on its own (review)
+    # the text-only alarm's P(urgent) that is a credible signal on its own (review); release 13: 0.4,
+    # chosen on the fresh pools p7 + p8 and owner set r17 with the owner dev sets (misses + false alarms / 3)
+    alarm: float = 0.4
     alarm_against_rules: float = 0.9  # ... when the rules read the only hazard as a risk (or past)
     scope_rule_weight: float = 0.25  # the lexicon's scope cues added to the scope model's log-probabilities
 
