@@ -315,6 +315,8 @@ def main() -> None:
         help="with --extra-hazards: write both sides into one gen_NAME_eval.tsv, a set that is never trained on",
     )
     args = parser.parse_args()
+    if args.held_out and not args.extra_hazards:
+        parser.error("--held-out 只能与 --extra-hazards 同用 / --held-out needs --extra-hazards NAME")
     if args.extra_hazards:
         extra(args.extra_hazards, args.seed, args.out, held_out=args.held_out)
         return

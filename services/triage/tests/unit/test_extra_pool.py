@@ -76,3 +76,13 @@ def test_the_pool_has_no_test_side_and_the_splits_share_no_phrase(pool: str) -> 
                 # a phrase without placeholders appears verbatim: never in the other split
                 if "{" not in item and len(item) >= 8:
                     assert not any(item in r["text"] for r in rows[other]), item
+
+
+def test_held_out_without_a_pool_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", ["gen_triage_corpus.py", "--held-out", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as refused:
+        _tool().main()
+    assert refused.value.code == 2 and "--held-out needs --extra-hazards" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # nothing written
